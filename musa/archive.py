@@ -1,0 +1,89 @@
+"""The one archive writer: sorted members, fixed times and modes, written whole and renamed into place."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import tarfile
+import time
+import zipfile
+from pathlib import Path, PurePosixPath
+
+DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
+FILE_MODE = 0o644
+
+
+class UnsafeMember(ValueError):
+    """A member name that would leave the archive's folder."""
+
+
+def source_epoch() -> int:
+    """`SOURCE_DATE_EPOCH` when set (reproducible-builds.org), else a fixed date."""
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    return max(int(value), DEFAULT_EPOCH) if value.isdigit() else DEFAULT_EPOCH
+
+
+def check_member(name: str) -> str:
+    path = PurePosixPath(name)
+    if not name or name.startswith("/") or "\\" in name or ".." in path.parts or name != str(path):
+        raise UnsafeMember(f"unsafe archive member name: {name!r}")
+    return name
+
+
+def tar_gz_bytes(members: dict[str, bytes], epoch: int) -> bytes:
+    raw = io.BytesIO()
+    with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
+        for name in sorted(members):
+            info = tarfile.TarInfo(check_member(name))
+            info.size, info.mtime, info.mode = len(members[name]), epoch, FILE_MODE
+            info.uid = info.gid = 0
+            info.uname = info.gname = ""
+            tar.addfile(info, io.BytesIO(members[name]))
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=epoch, compresslevel=6) as gz:
+        gz.write(raw.getvalue())
+    return packed.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes], epoch: int) -> bytes:
+    stamp = time.gmtime(epoch)[:6]
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        for name in sorted(members):
+            info = zipfile.ZipInfo(check_member(name), date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.create_system = 3
+            info.external_attr = (0o100000 | FILE_MODE) << 16
+            archive.writestr(info, members[name], compresslevel=6)
+    return packed.getvalue()
+
+
+FORMATS = {".tar.gz": tar_gz_bytes, ".mbz": tar_gz_bytes, ".zip": zip_bytes}
+
+
+def archive_bytes(name: str, members: dict[str, bytes], epoch: int | None = None) -> bytes:
+    """The bytes of an archive whose format follows from `name`'s suffix."""
+    for suffix, writer in FORMATS.items():
+        if name.endswith(suffix):
+            return writer(members, source_epoch() if epoch is None else epoch)
+    raise ValueError(f"no archive format for {name!r}")
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write under a temporary name in the same folder, then rename into place."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_bytes(data)
+        os.replace(temporary, path)
+    finally:
+        if temporary.exists():
+            temporary.unlink()
+
+
+def write_archive(path: Path, members: dict[str, bytes], epoch: int | None = None) -> int:
+    """Write one deterministic archive; return its size in bytes."""
+    data = archive_bytes(path.name, members, epoch)
+    write_atomic(path, data)
+    return len(data)

@@ -1,0 +1,157 @@
+"""Find a project's source files, read them safely, validate their shape and resolve `file:` references."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import specs
+from .errors import Diagnostics, Loc, did_you_mean
+from .yamlsource import Document, load_yaml, read_text
+
+SCHEMA_LINE = "# yaml-language-server: $schema="
+
+# kind → folder holding one file per item
+FOLDERS = {
+    "programme": "content/programmes",
+    "workshop": "content/workshops",
+    "role": "roles",
+    "competence": "competences",
+}
+CONTENT = "content"
+
+
+@dataclass
+class Sources:
+    """The project's documents by kind and id, with Markdown bodies read from `file:` references."""
+
+    root: Path
+    docs: dict[str, dict[str, Document]] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # ids of files whose shape is wrong
+    bodies: dict[tuple[str, tuple], dict[str, str]] = field(default_factory=dict)
+    files_read: int = 0
+
+    def all_ids(self) -> set[str]:
+        return {i for kind in self.docs.values() for i in kind} | self.broken
+
+    def body(self, doc: Document, parts: tuple, value: dict):
+        """A lesson/session body: inline `body`, or the Markdown read from its `file`."""
+        if "body" in value:
+            return value["body"]
+        return self.bodies.get((doc.path, tuple(parts)))
+
+
+def schema_comment(kind: str, rel: str) -> str:
+    depth = rel.count("/")
+    return f"{SCHEMA_LINE}{'../' * depth}schemas/{kind}.schema.json"
+
+
+def read_sources(root: Path, diags: Diagnostics) -> Sources:
+    """Read every source file under `root`, collecting problems in `diags`."""
+    sources = Sources(root)
+    for kind, folder in FOLDERS.items():
+        sources.docs[kind] = {}
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for path in sorted(base.iterdir()):
+            rel = f"{folder}/{path.name}"
+            if path.suffix == ".yml":
+                diags.error(Loc(rel), f"expected a '.yaml' file name, got '{path.name}'; rename it")
+                continue
+            if path.suffix != ".yaml":
+                continue
+            if path.is_symlink() or not path.is_file():
+                diags.error(Loc(rel), "expected a regular file, got a link or folder; copy the file into the project")
+                continue
+            _read_one(sources, kind, path, rel, diags)
+    return sources
+
+
+def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnostics) -> None:
+    doc = load_yaml(path, rel, diags)
+    sources.files_read += 1
+    if doc is None:
+        return
+    first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    expected = schema_comment(kind, rel)
+    if first != expected:
+        diags.warning(Loc(rel, 1, 1), f"expected the first line '{expected}', got {first[:60]!r}")
+    data = doc.data
+    ident = data.get("id") if isinstance(data, dict) else None
+    if isinstance(ident, str) and ident != path.stem:
+        diags.error(doc.loc(("id",)), f"expected the file name's id '{path.stem}', got '{ident}'; "
+                                      f"rename the file or the id")
+    before = len(diags.errors)
+    specs.KINDS[kind].check(data, (), doc, diags)
+    if len(diags.errors) != before:
+        if isinstance(ident, str):
+            sources.broken.add(ident)
+        return
+    if ident in sources.all_ids():
+        diags.error(doc.loc(("id",)), f"expected a unique id, got '{ident}', which another file already uses")
+        return
+    _read_bodies(sources, kind, doc, diags)
+    if len(diags.errors) != before:
+        sources.broken.add(ident)
+        return
+    sources.docs[kind][ident] = doc
+
+
+def _body_places(kind: str, data: dict):
+    """The mappings of a document that carry Markdown as `body` or `file`, with their key paths."""
+    if kind == "competence":
+        for i, lesson in enumerate(data["lessons"]):
+            yield ("lessons", i), lesson
+    elif kind == "workshop":
+        for d, day in enumerate(data["days"]):
+            for s, session in enumerate(day["sessions"]):
+                yield ("days", d, "sessions", s), session
+
+
+def _read_bodies(sources: Sources, kind: str, doc: Document, diags: Diagnostics) -> None:
+    """Every lesson or session has exactly one of `body` and `file`; files are read here."""
+    for parts, value in _body_places(kind, doc.data):
+        has_body, has_file = "body" in value, "file" in value
+        if has_body == has_file:
+            got = "both" if has_body else "neither"
+            diags.error(doc.loc(parts), f"expected exactly one of 'body' or 'file', got {got}")
+            continue
+        if not has_file:
+            continue
+        refs = value["file"] if isinstance(value["file"], dict) else {"en": value["file"]}
+        texts = {}
+        for lang, ref in refs.items():
+            where = parts + ("file",) + ((lang,) if isinstance(value["file"], dict) else ())
+            text = read_content_file(sources.root, ref, doc.loc(where), diags)
+            if text is not None:
+                texts[lang] = text
+                sources.files_read += 1
+        if len(texts) == len(refs):
+            sources.bodies[(doc.path, parts)] = texts
+
+
+def read_content_file(root: Path, ref: str, loc: Loc, diags: Diagnostics) -> str | None:
+    """The text of a file referenced from YAML, refusing anything that leaves `content/`."""
+    content = (root / CONTENT).resolve()
+    if ref.startswith("/") or "\\" in ref or ".." in Path(ref).parts:
+        diags.error(loc, f"expected a relative path inside content/, got '{ref}'; "
+                         "references may not use '..' or start with '/'")
+        return None
+    path = root / CONTENT / ref
+    probe = root / CONTENT
+    for part in Path(ref).parts:
+        probe = probe / part
+        if probe.is_symlink():
+            diags.error(loc, f"expected a regular file inside content/, got a symbolic link at '{ref}'; "
+                             "copy the file instead")
+            return None
+    if not path.is_file():
+        near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md")) if path.parent.is_dir() else []
+        diags.error(loc, f"expected an existing file under content/, got '{ref}', which does not exist"
+                         f"{did_you_mean(ref, near)}")
+        return None
+    if not path.resolve().is_relative_to(content):
+        diags.error(loc, f"expected a file inside content/, got '{ref}', which resolves outside it")
+        return None
+    return read_text(path, f"{CONTENT}/{ref}", diags)

@@ -1,0 +1,166 @@
+"""Safe YAML reading with locations: refuses duplicate keys, custom tags, merge keys and alias bombs."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from .errors import Diagnostics, Loc
+
+MAX_FILE_BYTES = 1_000_000
+MAX_NODES = 100_000
+
+SCALAR_TAGS = {
+    "tag:yaml.org,2002:str",
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    "tag:yaml.org,2002:timestamp",
+}
+MAP_TAG = "tag:yaml.org,2002:map"
+SEQ_TAG = "tag:yaml.org,2002:seq"
+
+
+def key_path(parts) -> str:
+    """`quiz.questions[3].answer` from ('quiz', 'questions', 3, 'answer')."""
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+@dataclass
+class Document:
+    """A YAML file as plain Python data plus the line and column of every value and key."""
+
+    path: str
+    data: object
+    value_marks: dict = field(default_factory=dict)
+    key_marks: dict = field(default_factory=dict)
+
+    def loc(self, parts=(), key: bool = False) -> Loc:
+        """The location of the value at `parts` (or of its key), falling back to the nearest parent."""
+        parts = tuple(parts)
+        marks = self.key_marks if key and parts in self.key_marks else self.value_marks
+        probe = parts
+        while probe not in marks and probe:
+            probe = probe[:-1]
+            marks = self.value_marks
+        line, col = marks.get(probe, (1, 1))
+        return Loc(self.path, line, col, key_path(parts))
+
+
+class _Budget(Exception):
+    pass
+
+
+class _Converter:
+    """Turns a composed node tree into Python values, recording marks and refusing what we do not accept."""
+
+    def __init__(self, doc: Document, diags: Diagnostics):
+        self.doc = doc
+        self.diags = diags
+        self.nodes = 0
+        self.constructor = yaml.SafeLoader("")
+
+    def convert(self, node, parts):
+        self.nodes += 1
+        if self.nodes > MAX_NODES:
+            raise _Budget()
+        mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self.doc.value_marks[parts] = mark
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, parts)
+        if isinstance(node, yaml.SequenceNode):
+            if node.tag != SEQ_TAG:
+                return self._bad_tag(node, parts)
+            return [self.convert(item, parts + (i,)) for i, item in enumerate(node.value)]
+        if node.tag not in SCALAR_TAGS:
+            return self._bad_tag(node, parts)
+        value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
+        if isinstance(value, datetime.datetime):
+            return value.date() if value.time() == datetime.time() and value.tzinfo is None else value
+        return value
+
+    def _mapping(self, node, parts):
+        if node.tag != MAP_TAG:
+            return self._bad_tag(node, parts)
+        result = {}
+        for key_node, value_node in node.value:
+            key_mark = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            if key_node.tag == "tag:yaml.org,2002:merge":
+                self._error(key_mark, parts, "merge keys ('<<') are not supported; write the keys out")
+                continue
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._error(key_mark, parts, "expected a plain key, got a mapping or list as key")
+                continue
+            key = key_node.value
+            if key in result:
+                first = self.doc.key_marks[parts + (key,)]
+                self._error(key_mark, parts + (key,),
+                            f"duplicate key '{key}' (first at line {first[0]}); keep one")
+                continue
+            self.doc.key_marks[parts + (key,)] = key_mark
+            result[key] = self.convert(value_node, parts + (key,))
+        return result
+
+    def _bad_tag(self, node, parts):
+        mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+        self._error(mark, parts, f"expected plain YAML, got the tag '{node.tag}'; remove the tag")
+        return None
+
+    def _error(self, mark, parts, message):
+        self.diags.error(Loc(self.doc.path, mark[0], mark[1], key_path(parts)), message)
+
+
+def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
+    """The UTF-8 text of a file, or None with a diagnostic when it is too large or not text."""
+    size = path.stat().st_size
+    if size > MAX_FILE_BYTES:
+        diags.error(Loc(rel), f"expected a file of at most {MAX_FILE_BYTES} bytes, got {size} bytes; split it")
+        return None
+    raw = path.read_bytes()
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        diags.error(Loc(rel, line, 1), "expected UTF-8 text, got bytes that are not UTF-8; save the file as UTF-8")
+        return None
+
+
+def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
+    """Read one YAML file; None (with diagnostics) when it cannot be read as one plain document."""
+    text = read_text(path, rel, diags)
+    if text is None:
+        return None
+    try:
+        nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        problem = exc.problem or exc.context or "invalid YAML"
+        diags.error(Loc(rel, line, col), f"expected valid YAML, got a syntax error: {problem}")
+        return None
+    except yaml.YAMLError as exc:
+        diags.error(Loc(rel, 1, 1), f"expected valid YAML, got: {exc}")
+        return None
+    if len(nodes) > 1:
+        mark = nodes[1].start_mark
+        diags.error(Loc(rel, mark.line + 1, mark.column + 1), "expected one YAML document, got several; remove '---'")
+        return None
+    doc = Document(rel, None)
+    if not nodes or nodes[0] is None:
+        diags.error(Loc(rel, 1, 1), "expected a mapping of keys, got an empty file")
+        return None
+    converter = _Converter(doc, diags)
+    try:
+        doc.data = converter.convert(nodes[0], ())
+    except _Budget:
+        diags.error(Loc(rel, 1, 1), f"expected at most {MAX_NODES} values, got more (aliases expand too far); "
+                                    "write the content out without '*' aliases")
+        return None
+    return doc
