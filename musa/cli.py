@@ -28,7 +28,7 @@ def loaded_or_fail(settings: Settings, strict: bool = False):
     result = load(settings.project)
     diags = result.diagnostics
     if diags.errors or (strict and diags.warnings) or result.project is None:
-        raise ContentError(diags)
+        raise ContentError(diags, strict)
     for diag in diags.warnings:
         click.echo(diag.format(), err=True)
     return result

@@ -79,10 +79,14 @@ class ContentError(click.ClickException):
 
     exit_code = 1
 
-    def __init__(self, diagnostics: Diagnostics) -> None:
+    def __init__(self, diagnostics: Diagnostics, strict: bool = False) -> None:
         self.diagnostics = diagnostics
         count = len(diagnostics.errors)
-        super().__init__(f"{count} error{'s' if count != 1 else ''} in the sources")
+        message = f"{count} error{'s' if count != 1 else ''}"
+        if strict and diagnostics.warnings:
+            warned = len(diagnostics.warnings)
+            message += f" and {warned} warning{'s' if warned != 1 else ''} (--strict)"
+        super().__init__(message + " in the sources")
 
     def show(self, file=None) -> None:
         for diag in self.diagnostics.sorted():

@@ -213,9 +213,11 @@ class Obj(Type):
             diags.error(doc.loc(parts), f"expected {self.title} (a mapping of keys), got {describe(value)}")
             return False
         ok = True
+        suggested = set()
         for key in value:
             if key not in self.fields:
                 hint = did_you_mean(key, self.fields)
+                suggested |= {name for name in self.fields if hint == f" (did you mean '{name}'?)"}
                 if value[key] is None and " " in str(key).strip():
                     hint += ("; a comma inside {…} or an unquoted ': ' split a text into keys: "
                              "put that text in quotes")
@@ -225,7 +227,7 @@ class Obj(Type):
         for key, spec in self.fields.items():
             if key in value:
                 ok = spec.type.check(value[key], parts + (key,), doc, diags) and ok
-            elif spec.required:
+            elif spec.required and key not in suggested:
                 diags.error(doc.loc(parts).at(_join(parts, key)),
                             f"expected {spec.type.expected}, got nothing; add '{key}:'")
                 ok = False

@@ -72,6 +72,7 @@ def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnost
     doc = load_yaml(path, rel, diags)
     sources.files_read += 1
     if doc is None:
+        sources.broken.add(path.stem)  # its id is unknown: do not report references to it as unknown
         return
     first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
     expected = schema_comment(kind, rel)
@@ -82,6 +83,8 @@ def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnost
     if isinstance(ident, str) and ident != path.stem:
         diags.error(doc.loc(("id",)), f"expected the file name's id '{path.stem}', got '{ident}'; "
                                       f"rename the file or the id")
+        sources.broken |= {ident, path.stem}
+        return
     before = len(diags.errors)
     specs.KINDS[kind].check(data, (), doc, diags)
     if len(diags.errors) != before:

@@ -110,7 +110,8 @@ class _Converter:
 
     def _bad_tag(self, node, parts):
         mark = (node.start_mark.line + 1, node.start_mark.column + 1)
-        self._error(mark, parts, f"expected plain YAML, got the tag '{node.tag}'; remove the tag")
+        tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+        self._error(mark, parts, f"expected plain YAML, got the tag '{tag}'; remove the tag")
         return None
 
     def _error(self, mark, parts, message):
@@ -157,10 +158,11 @@ def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
         diags.error(Loc(rel, 1, 1), "expected a mapping of keys, got an empty file")
         return None
     converter = _Converter(doc, diags)
+    before = len(diags.errors)
     try:
         doc.data = converter.convert(nodes[0], ())
     except _Budget:
         diags.error(Loc(rel, 1, 1), f"expected at most {MAX_NODES} values, got more (aliases expand too far); "
                                     "write the content out without '*' aliases")
         return None
-    return doc
+    return doc if len(diags.errors) == before else None

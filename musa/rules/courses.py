@@ -19,7 +19,9 @@ def programme_of(ctx: Ctx, sources: Sources):
     ident = ctx.data["programme"]
     programmes = sources.docs["programme"]
     if ident in programmes:
-        return programmes[ident].data
+        dates = programmes[ident].data["dates"]
+        # with reversed programme dates (reported there) no course date can be judged
+        return programmes[ident].data if as_date(dates["start"]) < as_date(dates["end"]) else None
     if ident not in sources.broken:
         ctx.error(("programme",), f"expected a programme id ({', '.join(sorted(programmes)) or 'none defined'}), "
                                   f"got '{ident}'{did_you_mean(ident, programmes)}")
@@ -138,7 +140,7 @@ def _check_plan(ctx: Ctx, data, competences: dict) -> dict:
             first_week.setdefault(ident, week["week"])
     for i, entry in enumerate(data["competences"]):
         ident = entry if isinstance(entry, str) else entry["id"]
-        if ident not in first_week:
+        if ident in competences and ident not in first_week:
             ctx.error(("competences", i), f"expected '{ident}' to appear in some week of the plan, got none")
     return {k: v for k, v in first_week.items() if k in competences}
 

@@ -18,7 +18,7 @@ def check_programme(doc: Document, sources: Sources, diags: Diagnostics) -> None
     start, end = as_date(data["dates"]["start"]), as_date(data["dates"]["end"])
     if end <= start:
         ctx.error(("dates", "end"), f"expected a date after dates.start ({start}), got {end}")
-    for i, item in enumerate(data.get("breaks", [])):
+    for i, item in enumerate(data.get("breaks", []) if start < end else []):
         b_start, b_end = as_date(item["start"]), as_date(item["end"])
         if b_end < b_start:
             ctx.error(("breaks", i, "end"), f"expected a date on or after the break's start ({b_start}), got {b_end}")
@@ -118,6 +118,8 @@ def _check_self_assessment(ctx: Ctx, data) -> None:
 
 def check_usage(sources: Sources, diags: Diagnostics) -> None:
     """Every competence is taught by some course; every course is in a programme (checked there)."""
+    if sources.broken:
+        return  # a broken course file may be the one that uses a competence
     used = set()
     for kind in ("role", "workshop"):
         for doc in sources.docs[kind].values():

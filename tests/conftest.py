@@ -1,0 +1,60 @@
+"""Shared fixtures: the repository root, named fixture projects, and running the CLI in-process."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from musa.cli import run
+
+ROOT = Path(__file__).resolve().parent.parent
+PROJECTS = Path(__file__).resolve().parent / "projects"
+SHARED = ROOT.parent / "shared"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-expected", action="store_true",
+                     help="Rewrite the expected.txt of every broken fixture project from the current output.")
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+
+@pytest.fixture
+def cli(capsys):
+    """Run `musa-build ARGS…` in-process; return exit code, stdout and stderr."""
+    def invoke(*args: str) -> Result:
+        capsys.readouterr()
+        code = run(list(map(str, args)))
+        captured = capsys.readouterr()
+        return Result(code, captured.out, captured.err)
+    return invoke
+
+
+def copy_project(name: str, dest: Path) -> Path:
+    """A writable copy of tests/projects/NAME."""
+    target = dest / name
+    shutil.copytree(PROJECTS / name, target, symlinks=True)
+    return target
+
+
+@pytest.fixture
+def minimal(tmp_path) -> Path:
+    return copy_project("minimal", tmp_path)
+
+
+def require_shared() -> Path:
+    """../shared, or a skip outside CI (under CI=true its absence is a failure)."""
+    if not SHARED.is_dir():
+        if os.environ.get("CI") == "true":
+            pytest.fail("../shared is missing under CI=true")
+        pytest.skip("../shared is not beside the project")
+    return SHARED

@@ -1,0 +1,58 @@
+"""The archive writer: deterministic bytes, SOURCE_DATE_EPOCH, fixed modes, safe names, atomic replacement."""
+
+from __future__ import annotations
+
+import io
+import tarfile
+import zipfile
+
+import pytest
+
+from musa import archive
+from musa.archive import DEFAULT_EPOCH, UnsafeMember, archive_bytes, write_archive
+
+MEMBERS = {"b/second.txt": b"two", "a.txt": b"one", "course/course.xml": b"<course/>"}
+
+
+@pytest.mark.parametrize("name", ["x.zip", "x.tar.gz", "x.mbz"])
+def test_same_members_give_the_same_bytes_in_any_order(name):
+    reordered = dict(reversed(list(MEMBERS.items())))
+    assert archive_bytes(name, MEMBERS) == archive_bytes(name, reordered)
+
+
+def test_tar_members_sorted_with_fixed_metadata(monkeypatch):
+    monkeypatch.delenv("SOURCE_DATE_EPOCH", raising=False)
+    with tarfile.open(fileobj=io.BytesIO(archive_bytes("x.tar.gz", MEMBERS)), mode="r:gz") as tar:
+        infos = tar.getmembers()
+    assert [i.name for i in infos] == sorted(MEMBERS)
+    assert {(i.mtime, i.mode, i.uid, i.gid, i.uname) for i in infos} == {(DEFAULT_EPOCH, 0o644, 0, 0, "")}
+    assert all(i.isfile() for i in infos)
+
+
+def test_source_date_epoch_is_honoured(monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1568592000")  # 2019-09-16
+    with zipfile.ZipFile(io.BytesIO(archive_bytes("x.zip", MEMBERS))) as packed:
+        assert {i.date_time for i in packed.infolist()} == {(2019, 9, 16, 0, 0, 0)}
+        assert {i.external_attr >> 16 for i in packed.infolist()} == {0o100644}
+    with tarfile.open(fileobj=io.BytesIO(archive_bytes("x.tar.gz", MEMBERS)), mode="r:gz") as tar:
+        assert {i.mtime for i in tar.getmembers()} == {1568592000}
+    assert archive_bytes("x.zip", MEMBERS) != archive_bytes("x.zip", MEMBERS, epoch=DEFAULT_EPOCH)
+
+
+@pytest.mark.parametrize("bad", ["/etc/passwd", "../up.txt", "a/../../b", "a\\b", "", "./a"])
+def test_unsafe_member_names_are_refused(bad):
+    with pytest.raises(UnsafeMember):
+        archive_bytes("x.zip", {bad: b""})
+
+
+def test_failed_write_leaves_the_earlier_archive_untouched(tmp_path, monkeypatch):
+    target = tmp_path / "course.zip"
+    write_archive(target, MEMBERS)
+    before = target.read_bytes()
+    with pytest.raises(UnsafeMember):
+        write_archive(target, {"../evil": b""})
+    monkeypatch.setattr(archive.os, "replace", lambda *a: (_ for _ in ()).throw(OSError("disk full")))
+    with pytest.raises(OSError):
+        write_archive(target, {"new.txt": b"new"})
+    assert target.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["course.zip"], "no temporary file is left behind"

@@ -1,0 +1,49 @@
+"""The corpus of broken fixture projects: each gives its exact located messages and exit code, no traceback.
+
+Each folder under tests/projects/broken/ holds the files that differ from tests/projects/minimal/ and an
+`expected.txt`: a first line `# musa-build ARGS → exit N`, then the exact standard-error lines.
+Regenerate after a deliberate message change with `pytest tests/test_broken_projects.py --update-expected`
+and review the diff.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import PROJECTS
+
+BROKEN = PROJECTS / "broken"
+CASES = sorted(p.name for p in BROKEN.iterdir() if p.is_dir())
+HEADER = re.compile(r"# musa-build (?P<args>.*) → exit (?P<code>\d+)")
+
+
+def materialise(name: str, tmp_path: Path) -> Path:
+    project = tmp_path / name
+    shutil.copytree(PROJECTS / "minimal", project, symlinks=True)
+    shutil.copytree(BROKEN / name, project, symlinks=True, dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns("expected.txt"))
+    return project
+
+
+def test_corpus_is_large_enough():
+    assert len(CASES) >= 30
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_broken_project(name, tmp_path, cli, request):
+    expected_file = BROKEN / name / "expected.txt"
+    header, *expected = expected_file.read_text(encoding="utf-8").splitlines()
+    match = HEADER.fullmatch(header)
+    assert match, f"{expected_file}: bad header {header!r}"
+    project = materialise(name, tmp_path)
+    result = cli("--project", project, *match["args"].split())
+    if request.config.getoption("--update-expected"):
+        expected_file.write_text(f"# musa-build {match['args']} → exit {result.code}\n{result.err}", encoding="utf-8")
+        return
+    assert "Traceback" not in result.err
+    assert result.err.splitlines() == expected
+    assert result.code == int(match["code"])

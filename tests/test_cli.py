@@ -1,0 +1,91 @@
+"""The command line: summary, exit codes (0 ok, 1 content, 2 usage, 3 internal), never a traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+from conftest import ROOT
+from test_broken_projects import materialise
+
+
+def test_check_on_the_repository_prints_the_summary(cli):
+    result = cli("--project", ROOT, "check", "--strict")
+    assert result.code == 0, result.err
+    assert result.err == ""
+    lines = result.out.splitlines()
+    assert lines[0] == "2 programmes, 7 courses, 42 competences, 96 lessons"
+    assert "musa: DSM 23 competences, DCC 22 competences, DIED 27 competences, OCCM 26 competences" in lines
+    assert ("  Blended course: Face to face 24 h + Online and self-study 288 h + Assessment 48 h = 360 h "
+            "over 24 weeks") in lines
+    assert ("  Work-based learning: Practical learning at a host organisation 200 h + Assessment 5 h = 205 h "
+            "over 10 weeks") in lines
+    coverage = [line for line in lines if line.startswith("language ")]
+    assert [line.split(":")[0] for line in coverage] == ["language el", "language en", "language it", "language pt"]
+    assert all("titles 51/51" in line for line in coverage)
+    assert lines[-1].startswith("ok: ") and lines[-1].endswith("0 warnings")
+
+
+def test_missing_lists_untranslated_texts(cli):
+    result = cli("--project", ROOT, "check", "--missing", "el")
+    assert result.code == 0
+    assert "competences/tr-13.yaml: lessons[0].body: no el text" in result.out
+    assert "competences/tr-13.yaml: title: no el text" not in result.out
+
+
+def test_warnings_pass_unless_strict(tmp_path, cli):
+    project = materialise("level-out-of-range", tmp_path)
+    relaxed = cli("--project", project, "check")
+    assert relaxed.code == 0
+    assert "warning: level: expected a level within this competence's e-CF range e-2 … e-4, got e-5" in relaxed.err
+    assert cli("--project", project, "check", "--strict").code == 1
+
+
+def test_usage_errors_exit_2(cli, tmp_path):
+    assert cli("check", "--no-such-option").code == 2
+    missing = cli("--project", tmp_path / "nowhere", "check")
+    assert missing.code == 2 and "is not a folder" in missing.err
+    unknown = cli("--project", ROOT, "build", "--target", "nope")
+    assert unknown.code == 2 and "unknown target 'nope'" in unknown.err
+
+
+def test_empty_folder_is_a_content_error(cli, tmp_path):
+    result = cli("--project", tmp_path, "check")
+    assert result.code == 1
+    assert "content/programmes: expected at least one programme file, got none" in result.err
+
+
+def test_internal_fault_is_one_line_unless_debug(cli, monkeypatch):
+    import musa.cli
+
+    def explode(root):
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(musa.cli, "load", explode)
+    quiet = cli("--project", ROOT, "check")
+    assert quiet.code == 3
+    assert quiet.err == ("musa-build: internal error: RuntimeError: boom "
+                         "(run again with --debug for details)\n")
+    loud = cli("--debug", "--project", ROOT, "check")
+    assert loud.code == 3 and "Traceback" in loud.err
+
+
+def test_schema_writes_every_kind(cli, tmp_path):
+    result = cli("--project", ROOT, "schema", "--out", tmp_path)
+    assert result.code == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [
+        "competence.schema.json", "programme.schema.json", "role.schema.json", "workshop.schema.json"]
+
+
+def test_build_of_a_broken_project_writes_nothing(cli, tmp_path):
+    project = materialise("dates-reversed", tmp_path)
+    result = cli("--project", project, "build")
+    assert result.code == 1
+    assert not (project / "build").exists()
+
+
+def test_entry_script_runs_without_installing(minimal):
+    done = subprocess.run([sys.executable, str(ROOT / "musa_build.py"), "--project", str(minimal), "check"],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("1 programmes, 1 courses, 2 competences")
