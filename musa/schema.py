@@ -261,7 +261,7 @@ class Tagged(Type):
             diags.error(doc.loc(parts), f"expected {self.expected}, got {describe(value)}")
             return False
         tag = value.get(self.key)
-        if tag not in self.variants:
+        if not isinstance(tag, str) or tag not in self.variants:
             where = doc.loc(parts + (self.key,)) if self.key in value else doc.loc(parts).at(_join(parts, self.key))
             hint = did_you_mean(tag, self.variants) if isinstance(tag, str) else ""
             diags.error(where, f"expected one of {', '.join(self.variants)}, got {describe(tag)}{hint}")
