@@ -1,0 +1,1 @@
+"""Checks of built archives against what their consumers accept."""
