@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from .errors import Diagnostics, describe, did_you_mean
-from .yamlsource import Document
+from .yamlsource import Document, key_path
 
 LANGUAGE = re.compile(r"^[a-z]{2}$")
 
@@ -130,7 +130,8 @@ class Enum(Type):
 class Text(Type):
     """Human text: a plain string (English) or a map of language code to string with `en` present."""
 
-    expected = "a text (a string, or a map of language code to string with 'en')"
+    def __init__(self, expected: str = "a text (a string, or a map of language code to string with 'en')"):
+        self.expected = expected
 
     def accepts(self, value):
         if isinstance(value, str):
@@ -245,7 +246,6 @@ class Obj(Type):
 
 
 def _join(parts, key):
-    from .yamlsource import key_path
     return key_path(tuple(parts) + (key,))
 
 
@@ -280,7 +280,7 @@ class Tagged(Type):
 
 
 class AnyOf(Type):
-    """The first of several types that accepts the value; errors come from the one chosen by `pick`."""
+    """The first of several types that accepts the value; a mapping is checked (and reported) as the Obj among them."""
 
     def __init__(self, expected: str, *types: Type):
         self.types, self.expected = types, expected

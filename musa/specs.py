@@ -12,8 +12,7 @@ MARKDOWN = Text()
 ECF_LEVEL = Str(r"e-[1-5]", "an e-CF level e-1 … e-5")
 LEVEL = AnyOf("an e-CF level e-1 … e-5 or a DigComp level 1 … 8", ECF_LEVEL, Int(1, 8))
 FRAMEWORKS = ("e-CF 3.0", "DigComp 2.1", "transferable")
-FILE_REF = Text()
-FILE_REF.expected = "a path under content/, or a map of language code to path"
+FILE_REF = Text("a path under content/, or a map of language code to path")
 
 OUTCOME = Obj("a learning outcome", {
     "id": F(LOCAL_ID, doc="Stable id, unique within its file (lo1, lo2 …)."),

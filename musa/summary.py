@@ -8,7 +8,7 @@ from .model import Project
 
 def counts(project: Project) -> dict[str, int]:
     courses = project.courses()
-    quizzes = [q for c in project.competences for q in [c.quiz]] + [c.quiz for c in courses if c.quiz]
+    quizzes = [c.quiz for c in project.competences] + [c.quiz for c in courses if c.quiz]
     questions = [q for quiz in quizzes for q in quiz.questions]
     assignments = ([c.assignment for c in project.competences] + [c.assignment for c in courses if c.assignment]
                    + [c.placement.logbook for c in courses if c.placement])

@@ -51,10 +51,23 @@ def minimal(tmp_path) -> Path:
     return copy_project("minimal", tmp_path)
 
 
+def missing(what: str) -> None:
+    """A prerequisite is absent: skip outside CI; under CI=true that is a failure, never a silent skip."""
+    if os.environ.get("CI") == "true":
+        pytest.fail(f"{what} under CI=true")
+    pytest.skip(what)
+
+
 def require_shared() -> Path:
-    """../shared, or a skip outside CI (under CI=true its absence is a failure)."""
+    """../shared, the reference data beside the checkout."""
     if not SHARED.is_dir():
-        if os.environ.get("CI") == "true":
-            pytest.fail("../shared is missing under CI=true")
-        pytest.skip("../shared is not beside the project")
+        missing("../shared is not beside the project")
     return SHARED
+
+
+def require_tool(module: str) -> None:
+    """A third-party checker importable as `module`."""
+    try:
+        __import__(module)
+    except ImportError:
+        missing(f"{module} is not installed (pip install -e '.[test]')")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import io
 import json
-import os
 import tarfile
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from conftest import require_tool
 from musa.archive import archive_bytes
 from musa.markdown import to_html
 from musa.project import load
@@ -19,16 +19,6 @@ from musa.validate.olx import validate_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = ("dsm", "dcc", "died", "occm", "traces-mmex", "traces-storytelling", "traces-innovation")
-
-
-def require_tool(module: str) -> None:
-    """Skip without a consumer installed; under CI=true its absence is a failure."""
-    try:
-        __import__(module)
-    except ImportError:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{module} is not installed under CI=true (pip install -e '.[test]')")
-        pytest.skip(f"{module} is not installed")
 
 
 @pytest.fixture(scope="module")
