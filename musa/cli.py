@@ -111,17 +111,18 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
 @main.command()
 @click.argument("archives", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def validate(archives: tuple[Path, ...]) -> None:
-    """Check built OLX archives (.tar.gz) as Open edX, olxcleaner and ORA2 would; exit 1 on any problem."""
-    from .validate.olx import validate_archive
+    """Check built archives as their consumers would (the kind is detected); exit 1 on any problem."""
+    from .validate import validate as check_archive
     failed = 0
     for path in archives:
-        report = validate_archive(path)
+        kind, report = check_archive(path)
         for problem in report.problems:
             click.echo(f"{path}: {problem.format()}")
         for tool in report.unavailable:
             click.echo(f"{path}: note: {tool} is not installed; its checks were skipped", err=True)
         counts = ", ".join(f"{n} {name}" for name, n in sorted(report.counts.items()))
-        click.echo(f"{path}: {'FAILED' if report.problems else 'ok'}: {len(report.problems)} problems; {counts}")
+        click.echo(f"{path}: {kind or 'unknown'}: {'FAILED' if report.problems else 'ok'}: "
+                   f"{len(report.problems)} problems; {counts}")
         failed += bool(report.problems)
     if failed:
         raise click.ClickException(f"{failed} of {len(archives)} archives failed validation")

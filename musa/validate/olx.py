@@ -9,36 +9,16 @@ import re
 import tarfile
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 
 from lxml import etree
+
+from .report import Problem, Report
 
 URL_NAME = re.compile(r"^[A-Za-z0-9_-]+$")
 CONTAINERS = {"course": "chapter", "chapter": "sequential", "sequential": "vertical"}
 LEAVES = {"html", "problem"}
 ABOUT = ("about/overview.html", "about/short_description.html", "about/effort.html")
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing wrong with an archive, at a member inside it."""
-
-    file: str
-    message: str
-
-    def format(self) -> str:
-        return f"{self.file}: {self.message}"
-
-
-@dataclass
-class Report:
-    problems: list[Problem] = field(default_factory=list)
-    counts: Counter = field(default_factory=Counter)
-    unavailable: list[str] = field(default_factory=list)  # consumers that are not installed here
-
-    def add(self, file: str, message: str) -> None:
-        self.problems.append(Problem(file, message))
 
 
 def parse_time(value: str | None) -> datetime.datetime | None:
@@ -296,6 +276,17 @@ def check_course_folder(root: Path, report: Report) -> None:
         report.counts[f"graded {fmt}"] = count
     run_olxcleaner(root, report)
     run_ora2(checker)
+
+
+def detect(path: Path) -> bool:
+    """An OLX course archive: a gzip tar whose top folder is course/."""
+    if path.is_dir() or not path.name.endswith((".tar.gz", ".tgz")):
+        return False
+    try:
+        with tarfile.open(path, "r:gz") as tar:
+            return any(m.name.split("/")[0] == "course" for m in tar.getmembers()[:50])
+    except (OSError, tarfile.TarError):
+        return False
 
 
 def validate_archive(path: Path) -> Report:
