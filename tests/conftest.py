@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from dataclasses import dataclass
@@ -71,3 +72,23 @@ def require_tool(module: str) -> None:
         __import__(module)
     except ImportError:
         missing(f"{module} is not installed (pip install -e '.[test]')")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Selenium (tests/browser.py); skipped outside CI when absent."""
+    from browser import Browser, unavailable
+    reason = unavailable()
+    if reason:
+        missing(reason)
+    chromium = Browser()
+    yield chromium
+    chromium.close()
+
+
+@pytest.fixture
+def http_server():
+    """`http_server(folder)` serves folder on 127.0.0.1 for the test; returns the base URL."""
+    from browser import serve
+    with contextlib.ExitStack() as stack:
+        yield lambda folder: stack.enter_context(serve(folder))
