@@ -90,7 +90,8 @@ def check_multichoice(q: ParsedQuestion, report: Report) -> None:
             report.add(q.where, f"single choice: {right} answers graded 100%")
     elif not sums_to_full(grades):
         total = sum(g for g in grades if g > 0)
-        report.add(q.where, f"multiple response: positive grades sum to {total}%, Moodle expects 100%")
+        report.add(q.where, f"multiple response: positive grades sum to {total}%, not 100%, so no choice of "
+                            "answers earns full marks (Moodle imports it all the same)")
 
 
 def check_truefalse(q: ParsedQuestion, report: Report) -> None:
