@@ -72,7 +72,7 @@ def assert_same_as_model(parsed, course):
             assert by_text["true"].feedback == html.escape(str(question.choices[0].feedback), quote=False)
             assert by_text["false"].feedback == html.escape(str(question.choices[1].feedback), quote=False)
             continue
-        assert [a.text for a in read.answers] == [html.escape(str(c.text), quote=False) for c in question.choices]
+        assert [plain(a.text) for a in read.answers] == [" ".join(str(c.text).split()) for c in question.choices]
         assert [a.feedback for a in read.answers] == \
                [html.escape(str(c.feedback), quote=False) for c in question.choices]
         assert [g > 0 for g in grades] == [c.correct for c in question.choices]
@@ -149,6 +149,7 @@ def test_special_characters_survive_both_formats(minimal, tmp_path):
     text = text.replace("prompt: What does an object record hold?", f'prompt: "{odd}"')
     text = text.replace("{text: Facts about the object,", '{text: "Facts ~ {x} = #1: \\\\n [html] end",')
     text = text.replace("title: {en: Records,", "title: {en: Records/Files,")
+    text = text.replace("{text: The visitor list,", '{text: "[html] The visitor list",')
     competence.write_text(text, encoding="utf-8")
     built = build(minimal, tmp_path / "out")
     course = load(minimal).project.courses()[0]
@@ -161,14 +162,17 @@ def test_special_characters_survive_both_formats(minimal, tmp_path):
         parsed = module.parse(built[matches[0]], Report())
         assert_same_as_model(parsed, course)
         assert "Records//Files" in parsed[0].category
+        assert plain(parsed[0].answers[1].text) == "[html] The visitor list"
 
 
 def test_gift_escapes_every_special_character():
-    from musa.exporters.moodle_questions import gift as escape
+    from musa.exporters.moodle_questions import gift as escape, gift_html
     text = "a~b=c#d{e}f:g\\h\nnext"
     escaped = escape(text)
     assert escaped == "a\\~b\\=c\\#d\\{e\\}f\\:g\\\\h\\nnext"
     assert gift.restore(gift.protect(escaped)) == text
+    assert gift_html("[plain] x") == "&\\#91;plain] x"
+    assert gift.with_format(gift.protect(gift_html("[plain] x")), "html") == ("&#91;plain] x", "html")
 
 
 def spoiled(path: Path, dest: Path, old: str, new: str) -> Path:

@@ -100,6 +100,12 @@ def gift(text: str) -> str:
     return text.replace("\r\n", "\n").replace("\n", "\\n")
 
 
+def gift_html(text: str) -> str:
+    """An HTML answer or feedback for GIFT: escaped, and a leading '[' written as &#91; so that Moodle does not
+    read '[html]', '[plain]'… at its start as a text format."""
+    return gift("&#91;" + text[1:] if text.startswith("[") else text)
+
+
 @register
 class MoodleQuestionsExporter(Exporter):
     name = "moodle-questions"
@@ -112,6 +118,7 @@ class MoodleQuestionsExporter(Exporter):
         # XML templates are escaped as XML; the GIFT template escapes with its own filter.
         self.templates.autoescape = jinja2.select_autoescape(enabled_extensions=("xml",), default=False)
         self.templates.filters["gift"] = gift
+        self.templates.filters["gift_html"] = gift_html
 
     def tr(self, text: Text | None) -> str:
         return text.get(self.lang) if text is not None else ""
