@@ -127,3 +127,16 @@ def test_detection_claims_only_the_tools_csv(tmp_path):
     other = tmp_path / "grades.csv"
     other.write_text("name,grade\nAda,10\n")
     assert detect(other) != "moodle-competencies"
+
+
+def test_area_idnumbers_never_take_a_code(project, tmp_path):
+    """Codes are checked to look official, so no area name can clash with one; the exporter makes sure anyway."""
+    from dataclasses import replace
+
+    from musa.exporters.moodle_competencies import MoodleCompetenciesExporter
+    clashing = replace(project, competences=tuple(replace(c, code="TRANSFERABLE") if c.code == "T1" else c
+                                                  for c in project.competences))
+    rows = MoodleCompetenciesExporter(clashing, tmp_path).rows()
+    ids = [row[1] for row in rows]
+    assert len(ids) == len(set(ids))
+    assert next(row[0] for row in rows if row[1] == "TRANSFERABLE") == "TRANSFERABLE-AREA"
