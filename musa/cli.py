@@ -84,8 +84,12 @@ def schema(settings: Settings, out: Path | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: <project>/build).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of what was written.")
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Build in LANG (repeatable; default en): texts without a LANG version stay in English; "
+                   "archives other than English are named <course>-LANG.")
 @click.pass_obj
-def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool) -> None:
+def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool,
+          langs: tuple[str, ...]) -> None:
     """Build the archives of every course for the chosen targets."""
     available = targets()
     for name in chosen:
@@ -93,9 +97,16 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
             raise click.BadParameter(f"unknown target '{name}'; known: {', '.join(available) or 'none yet'}",
                                      param_hint="--target")
     result = loaded_or_fail(settings)
+    declared = sorted({"en", *(lang for p in result.project.programmes for lang in p.languages)})
+    for lang in langs:
+        if lang not in declared:
+            raise click.BadParameter(f"unknown language '{lang}'; the programmes declare: {', '.join(declared)}",
+                                     param_hint="--lang")
     out = out or settings.project / "build"
     names = list(chosen or available)
-    rendered = {name: available[name](result.project, out).render() for name in names}
+    rendered = {name: {path: data for lang in dict.fromkeys(langs or ("en",))
+                       for path, data in available[name](result.project, out, lang).render().items()}
+                for name in names}
     written = [w for name in names for w in available[name].write(rendered[name], name)]
     if as_json:
         click.echo(json.dumps({"counts": counts(result.project),
