@@ -62,10 +62,8 @@ class MakoMoments(Moments):
 
 
 def mako_text(text: str) -> str:
-    """Plain text as a Mako template that renders to exactly that text."""
-    if not text:
-        return ""
-    return "<%text>" + text.replace(TEXT_END, f"{TEXT_END}${{'{TEXT_END}'}}<%text>") + TEXT_END
+    """Plain text as a Mako template that renders to exactly that text (an empty <%text> block trips Mako)."""
+    return f"${{'{TEXT_END}'}}".join(f"<%text>{part}{TEXT_END}" if part else "" for part in text.split(TEXT_END))
 
 
 def mako_source(text: str, expressions: list[str]) -> str:
