@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from conftest import copy_project, require_tool
+from conftest import PROJECTS, copy_project, require_tool
 from musa.cli import run
 from musa.exporters.olx import run_name
 from musa.exporters.olx_source import mako_source
@@ -28,6 +28,7 @@ from musa.validate.olx import validate_archive
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = ("dsm", "dcc", "died", "occm", "traces-mmex", "traces-storytelling", "traces-innovation")
+PROJECTS_MINIMAL = PROJECTS / "minimal"
 POINTING = {"course": "chapter", "chapter": "sequential", "sequential": "vertical", "vertical": None}
 
 
@@ -79,8 +80,8 @@ def blocks(root: Path) -> dict[str, tuple]:
                     continue
                 child_name = child.get("url_name")
                 children.append((child.tag, child_name))
-                visit(child.tag, child_name, etree.parse(str(root / child.tag / f"{child_name}.xml")).getroot(),
-                      dict(etree.parse(str(root / child.tag / f"{child_name}.xml")).getroot().attrib))
+                definition = etree.parse(str(root / child.tag / f"{child_name}.xml")).getroot()
+                visit(child.tag, child_name, definition, dict(definition.attrib))
         elif tag == "html":
             content = (root / "html" / f"{element.get('filename')}.html").read_text(encoding="utf-8")
         else:
@@ -163,8 +164,7 @@ def test_a_new_run_moves_every_date_by_the_same_offset(built, project, tmp_path)
                 compared += 1
     first_week = "week-01-overview-page"
     assert (course.start + shift).isoformat() in moved[first_week][3]
-    assert json.loads(json.dumps(moved["policies"][3][0])) == {"course/2025-autumn": direct["policies"][3][0]
-                                                                [f"course/{run_name(course)}"]}
+    assert moved["policies"][3][0] == {"course/2025-autumn": direct["policies"][3][0][f"course/{run_name(course)}"]}
     assert compared > 50
 
 
@@ -234,3 +234,15 @@ def test_source_tree_holds_only_what_olx_archive_copies(built):
     for tree in (built / "olx-source").iterdir():
         assert {path.name for path in tree.iterdir()} - {"course.xml"} <= copied, tree
         assert sorted(path.name for path in (tree / "policies").iterdir()) == ["_base", "assets.json"]
+
+
+def test_a_second_build_replaces_each_tree_whole(tmp_path):
+    out = build_both(PROJECTS_MINIMAL, tmp_path)
+    tree = next((out / "olx-source").iterdir())
+    stray = tree / "html" / "stray.html"
+    stray.write_text("left over")
+    before = sorted(p.relative_to(tree) for p in tree.rglob("*"))
+    build_both(PROJECTS_MINIMAL, tmp_path)
+    assert not stray.exists()
+    assert sorted(p.relative_to(tree) for p in tree.rglob("*")) == [p for p in before if p.name != "stray.html"]
+    assert [p.name for p in (out / "olx-source").iterdir() if p.name.startswith(".")] == []
