@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import io
 import os
+import shutil
 import tarfile
 import time
 import zipfile
@@ -87,3 +88,24 @@ def write_archive(path: Path, members: dict[str, bytes], epoch: int | None = Non
     data = archive_bytes(path.name, members, epoch)
     write_atomic(path, data)
     return len(data)
+
+
+def write_tree(folder: Path, files: dict[str, bytes]) -> int:
+    """Write a whole folder of files beside `folder`, then swap it into place; return the bytes written."""
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+    try:
+        for name in sorted(files):
+            target = temporary / check_member(name)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(files[name])
+            target.chmod(FILE_MODE)
+        if folder.exists():
+            os.replace(folder, old)
+        os.replace(temporary, folder)
+    finally:
+        for leftover in (temporary, old):
+            if leftover.exists():
+                shutil.rmtree(leftover)
+    return sum(len(data) for data in files.values())

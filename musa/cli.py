@@ -84,8 +84,12 @@ def schema(settings: Settings, out: Path | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: <project>/build).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of what was written.")
+@click.option("--lang", "langs", multiple=True, metavar="LANG",
+              help="Build in LANG (repeatable; default en): texts without a LANG version stay in English; "
+                   "archives other than English are named <course>-LANG.")
 @click.pass_obj
-def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool) -> None:
+def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool,
+          langs: tuple[str, ...]) -> None:
     """Build the archives of every course for the chosen targets."""
     available = targets()
     for name in chosen:
@@ -93,9 +97,16 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
             raise click.BadParameter(f"unknown target '{name}'; known: {', '.join(available) or 'none yet'}",
                                      param_hint="--target")
     result = loaded_or_fail(settings)
+    declared = sorted({"en", *(lang for p in result.project.programmes for lang in p.languages)})
+    for lang in langs:
+        if lang not in declared:
+            raise click.BadParameter(f"unknown language '{lang}'; the programmes declare: {', '.join(declared)}",
+                                     param_hint="--lang")
     out = out or settings.project / "build"
     names = list(chosen or available)
-    rendered = {name: available[name](result.project, out).render() for name in names}
+    rendered = {name: {path: data for lang in dict.fromkeys(langs or ("en",))
+                       for path, data in available[name](result.project, out, lang).render().items()}
+                for name in names}
     written = [w for name in names for w in available[name].write(rendered[name], name)]
     if as_json:
         click.echo(json.dumps({"counts": counts(result.project),
@@ -126,6 +137,50 @@ def validate(archives: tuple[Path, ...]) -> None:
         failed += bool(report.problems)
     if failed:
         raise click.ClickException(f"{failed} of {len(archives)} archives failed validation")
+
+
+@main.group()
+def publish() -> None:
+    """Send a built archive to a running platform."""
+
+
+@publish.command(name="openedx")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--url", envvar="OLX_CMS_URL", required=True, metavar="URL",
+              help="Studio's address, e.g. https://studio.example.org [env OLX_CMS_URL].")
+@click.option("--course-id", metavar="ID", help="course-v1:ORG+NUMBER+RUN (default: from the archive's course.xml).")
+@click.option("--lms-url", envvar="OLX_LMS_URL", metavar="URL",
+              help="The LMS that issues OAuth2 tokens (default: --url) [env OLX_LMS_URL].")
+@click.option("--client-id", envvar="OLX_LMS_CLIENT_ID", metavar="ID",
+              help="OAuth2 client id [env OLX_LMS_CLIENT_ID].")
+@click.option("--client-secret", envvar="OLX_LMS_CLIENT_SECRET", metavar="SECRET",
+              help="OAuth2 client secret; prefer the environment [env OLX_LMS_CLIENT_SECRET].")
+@click.option("--token", envvar="OLX_CMS_TOKEN", metavar="JWT",
+              help="An access token to use instead of client credentials [env OLX_CMS_TOKEN].")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600, show_default=True,
+              help="Seconds to wait for the whole import.")
+@click.option("--poll-interval", type=click.FloatRange(min=0, min_open=True), default=2, show_default=True,
+              help="Seconds between two status requests.")
+def publish_openedx(archive: Path, url: str, course_id: str | None, lms_url: str | None, client_id: str | None,
+                    client_secret: str | None, token: str | None, timeout: float, poll_interval: float) -> None:
+    """Import an OLX ARCHIVE into a course in Studio and wait until the import has finished."""
+    from .publish.openedx import COURSE_ID, PublishError, Studio, publish as import_archive
+    from .validate.olx import detect
+    if not detect(archive):
+        raise click.BadParameter(f"'{archive}' is not an OLX course archive (.tar.gz with course/)",
+                                 param_hint="ARCHIVE")
+    if course_id is not None and not COURSE_ID.fullmatch(course_id):
+        raise click.BadParameter(f"expected course-v1:ORG+NUMBER+RUN, got '{course_id}'", param_hint="--course-id")
+    if not token and not (client_id and client_secret):
+        raise click.UsageError("give --client-id and --client-secret (or OLX_LMS_CLIENT_ID and "
+                               "OLX_LMS_CLIENT_SECRET), or an access token with --token (or OLX_CMS_TOKEN)")
+    studio = Studio(url.rstrip("/"), (lms_url or url).rstrip("/"), client_id, client_secret, token)
+    try:
+        course, task = import_archive(archive, studio, course_id, timeout, poll_interval,
+                                      lambda message: click.echo(message, err=True))
+    except PublishError as exc:
+        raise click.ClickException(f"{archive}: not imported: {exc}") from None
+    click.echo(f"{archive}: imported into {course} at {studio.url} (task {task})")
 
 
 @main.command(name="targets")

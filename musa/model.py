@@ -95,7 +95,7 @@ class Quiz:
 
 @dataclass(frozen=True)
 class RubricLevel:
-    points: float
+    points: int
     label: Text
     descriptor: Text
 

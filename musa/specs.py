@@ -72,7 +72,7 @@ QUIZ = Obj("a quiz", {
 })
 
 LEVEL_ROW = Obj("a rubric level", {
-    "points": F(Number(minimum=0)),
+    "points": F(Int(minimum=0), doc="Whole points: Open edX's ORA2 stores rubric points as integers."),
     "label": F(Text()),
     "descriptor": F(Text(), doc="What work at this level looks like."),
 })

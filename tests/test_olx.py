@@ -245,13 +245,23 @@ def test_check_refuses_unsafe_members(tmp_path):
             info = tarfile.TarInfo(name)
             info.size = 3
             tar.addfile(info, io.BytesIO(b"<a/>"[:3]))
-        link = tarfile.TarInfo("course/link")
-        link.type, link.linkname = tarfile.SYMTYPE, "/etc/passwd"
-        tar.addfile(link)
+        for name, kind, target in [("course/link", tarfile.SYMTYPE, "/etc/passwd"),
+                                   ("course/policies/up", tarfile.SYMTYPE, "../../x"),
+                                   ("course/policies/run", tarfile.SYMTYPE, "_base"),  # inside: accepted
+                                   ("course/hard", tarfile.LNKTYPE, "course/course.xml"),
+                                   ("course/dev", tarfile.CHRTYPE, "")]:
+            link = tarfile.TarInfo(name)
+            link.type, link.linkname = kind, target
+            tar.addfile(link)
+        folder = tarfile.TarInfo("course/html")
+        folder.type = tarfile.DIRTYPE
+        tar.addfile(folder)  # folders are accepted
     path = tmp_path / "unsafe.tar.gz"
     path.write_bytes(raw.getvalue())
     problems = {p.file: p.message for p in validate_archive(path).problems}
-    assert problems == {"../evil.xml": "unsafe path", "course/link": "not a regular file"}
+    assert problems == {"../evil.xml": "unsafe path", "course/link": "link to '/etc/passwd', outside course/",
+                        "course/policies/up": "link to '../../x', outside course/",
+                        "course/hard": "not a regular file", "course/dev": "not a regular file"}
 
 
 def test_validate_command_names_the_file_inside_the_archive(cli, archives, tmp_path):

@@ -42,6 +42,27 @@ def stamp(day: datetime.date, end_of_day: bool = False) -> str:
     return f"{day.isoformat()}T{'23:59:59' if end_of_day else '00:00:00'}Z"
 
 
+class Moments:
+    """The run-dependent values of one course as a direct build writes them: its run name and its dates."""
+
+    def __init__(self, course: Course):
+        self.course = course
+
+    def run(self) -> str:
+        return run_name(self.course)
+
+    def stamp(self, day: datetime.date, end_of_day: bool = False) -> str:
+        return stamp(day, end_of_day)
+
+    def last_second(self, day: datetime.date) -> str:
+        """The end of `day`, never after the end of the course."""
+        return stamp(min(day, self.course.end), end_of_day=True)
+
+    def day(self, day: datetime.date) -> str:
+        """A date as a page shows it."""
+        return day.isoformat()
+
+
 @dataclass(frozen=True)
 class Leaf:
     """A block inside a vertical: html (a Markup body), problem (a Question) or openassessment (an Ora)."""
@@ -106,8 +127,10 @@ class OlxPlan:
         return Markup(self.x.templates.get_template(f"html/{name}.html").render(**self.x.context(), **context))
 
     def last_second(self, day: datetime.date) -> str:
-        """The end of `day`, never after the end of the course."""
-        return stamp(min(day, self.course.end), end_of_day=True)
+        return self.x.when.last_second(day)
+
+    def stamp(self, day: datetime.date) -> str:
+        return self.x.when.stamp(day)
 
     def chapters(self) -> tuple[Chapter, ...]:
         return self.role_chapters() if self.course.kind == "role" else self.workshop_chapters()
@@ -154,7 +177,7 @@ class OlxPlan:
         return next((w.number for w in self.course.weeks if day.date <= w.end), len(self.course.weeks))
 
     def face_to_face(self, day) -> Sequential:
-        title = f"Face-to-face day {day.date.isoformat()}: {self.tr(day.title)}"
+        title = f"Face-to-face day {self.x.when.day(day.date)}: {self.tr(day.title)}"
         return single_page(url_name(day.id), title, self.html("face_to_face", day=day))
 
     def lesson_sequential(self, cc, week: int, lessons) -> Sequential:
@@ -177,7 +200,7 @@ class OlxPlan:
     def competence_assignment(self, cc, week) -> Sequential:
         comp = cc.competence
         opens = self.course.week_of(cc.weeks[0]).start
-        return self.assessed(url_name(comp.id), comp.assignment, "assignment", stamp(opens),
+        return self.assessed(url_name(comp.id), comp.assignment, "assignment", self.stamp(opens),
                              self.last_second(week.end))
 
     def assessed(self, prefix: str, work: Assignment, kind: str, start: str, due: str,
@@ -193,7 +216,7 @@ class OlxPlan:
         start = placed.start or self.course.start
         due = placed.due_date or self.course.end
         brief = page("placement-brief", "Your placement", self.html("placement", placement=placed))
-        return self.assessed("placement", placed.logbook, "wbl", stamp(start), self.last_second(due), (brief,))
+        return self.assessed("placement", placed.logbook, "wbl", self.stamp(start), self.last_second(due), (brief,))
 
     # Workshops: a chapter per day.
 
@@ -213,7 +236,7 @@ class OlxPlan:
                                tuple(page(url_name(e.id), self.tr(e.title), self.html("exercise", exercise=e))
                                      for e in day.exercises)) if day.exercises else None
         quiz = [self.quiz(url_name(course.id), course.quiz, self.last_second(course.end))] if day.number == last else []
-        work = [self.assessed(url_name(course.id), course.assignment, "assignment", stamp(course.start),
+        work = [self.assessed(url_name(course.id), course.assignment, "assignment", self.stamp(course.start),
                               self.last_second(course.assignment_due))] if day.number == due_day else []
         return tuple([*found, sessions, *([exercises] if exercises else []), *quiz, *work])
 
@@ -240,9 +263,14 @@ class OlxExporter(Exporter):
     suffix = ".tar.gz"
     description = "Open edX OLX course archive (import in Studio: Tools → Import)"
 
+    when: Moments  # the run-dependent values of the course being rendered
+
+    def moments(self, course: Course) -> Moments:
+        return Moments(course)
+
     def context(self) -> dict:
         return {"tr": lambda text: text.get(self.lang) if text is not None else "", "md": self.markdown,
-                "lang": self.lang}
+                "lang": self.lang, "shown_date": self.when.day}
 
     def markdown(self, text: Text | None) -> Markup:
         return to_html(text.get(self.lang)) if text is not None else Markup("")
@@ -252,7 +280,8 @@ class OlxExporter(Exporter):
 
     def members(self, course: Course) -> dict[str, bytes]:
         programme = self.project.programme(course.programme)
-        run = run_name(course)
+        self.when = self.moments(course)
+        run = self.when.run()
         chapters = OlxPlan(self, course).chapters()
         files = self.course_files(course, programme, run, chapters)
         for chapter in chapters:
@@ -262,10 +291,11 @@ class OlxExporter(Exporter):
     def course_files(self, course: Course, programme: Programme, run: str, chapters) -> dict[str, bytes]:
         org = ORGS.get(programme.id, UNSAFE.sub("", programme.id.upper()))
         about = {"course": course, "programme": programme}
+        dates = {"start": self.when.stamp(course.start), "end": self.when.stamp(course.end, True)}
         return {
-            "course.xml": self.render_file("course.xml", run=run, org=org, number=course.code),
-            f"course/{run}.xml": self.render_file("course/run.xml", course=course, chapters=chapters,
-                                                  start=stamp(course.start), end=stamp(course.end, True)),
+            "course.xml": self.render_file("course.xml", run=run, org=org, number=course.code, course=course,
+                                           chapters=chapters, **dates),
+            f"course/{run}.xml": self.render_file("course/run.xml", course=course, chapters=chapters, **dates),
             "about/overview.html": self.render_file("about/overview.html", **about),
             "about/short_description.html": self.render_file("about/short_description.html", **about),
             "about/effort.html": self.render_file("about/effort.html", effort=effort(programme)),

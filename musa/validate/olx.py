@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import math
+import posixpath
 import re
 import tarfile
 import tempfile
@@ -31,26 +32,47 @@ def parse_time(value: str | None) -> datetime.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=datetime.timezone.utc)
 
 
+def link_inside(member: tarfile.TarInfo) -> bool:
+    """A relative symbolic link whose target, read from the link's folder, stays inside course/."""
+    target = posixpath.normpath(posixpath.join(posixpath.dirname(member.name), member.linkname))
+    return not member.linkname.startswith("/") and target.split("/")[0] == "course" and target != "course"
+
+
 def unsafe_members(tar: tarfile.TarFile) -> list[Problem]:
-    """Members the importer would refuse: links, devices, absolute paths, '..', or outside course/."""
+    """Members the importer refuses (devices, links leading out, absolute paths, '..') or outside course/.
+
+    Studio extracts regular files, folders and links that stay inside the archive (edx-platform,
+    openedx/core/lib/extract_archive.py); olx-utils' archives hold folders and a link policies/RUN → _base.
+    Hard links are refused as well: neither musa-build nor olx-utils writes them.
+    """
     problems = []
     for member in tar.getmembers():
         path = PurePosixPath(member.name)
-        if not member.isreg():
+        if member.issym() and not link_inside(member):
+            problems.append(Problem(member.name, f"link to {member.linkname!r}, outside course/"))
+        elif not (member.isreg() or member.isdir() or member.issym()):
             problems.append(Problem(member.name, "not a regular file"))
         if path.is_absolute() or ".." in path.parts or "\\" in member.name:
             problems.append(Problem(member.name, "unsafe path"))
-        elif not path.parts or path.parts[0] != "course" or len(path.parts) < 2:
+        elif not path.parts or path.parts[0] != "course" or (len(path.parts) < 2 and not member.isdir()):
             problems.append(Problem(member.name, "outside the single top folder course/"))
     return problems
 
 
 def extract(tar: tarfile.TarFile, dest: Path) -> None:
-    """Write every (already checked) regular member under dest, without trusting tarfile's own extraction."""
-    for member in tar.getmembers():
+    """Write every (already checked) member under dest, without trusting tarfile's own extraction."""
+    members = tar.getmembers()
+    for member in members:
         target = dest / member.name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(tar.extractfile(member).read())
+        if member.isdir():
+            target.mkdir(parents=True, exist_ok=True)
+        elif member.isreg():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(tar.extractfile(member).read())
+    for member in members:  # links last, once what they point at exists; each was checked to stay inside
+        if member.issym():
+            (dest / member.name).parent.mkdir(parents=True, exist_ok=True)
+            (dest / member.name).symlink_to(member.linkname)
 
 
 class CourseChecker:
@@ -90,15 +112,19 @@ class CourseChecker:
         pointer = self.load(self.root / "course.xml")
         if pointer is None:
             return None
-        if pointer.tag != "course" or set(pointer.attrib) != {"url_name", "org", "course"}:
-            self.report.add("course/course.xml", "must be <course url_name org course/> with exactly those attributes")
+        inline = pointer.tag == "course" and {"url_name", "org", "course"} < set(pointer.attrib) and len(pointer)
+        if pointer.tag != "course" or (set(pointer.attrib) != {"url_name", "org", "course"} and not inline):
+            self.report.add("course/course.xml", "must be <course url_name org course/> with exactly those attributes, "
+                                                 "or the whole course with its chapters")
             return None
         run = pointer.get("url_name")
         self.claim(run, "course/course.xml")
-        course = self.load(self.root / "course" / f"{run}.xml")
+        if inline:  # the course written in course.xml itself, as olx-utils' trees have it
+            course, where = pointer, "course/course.xml"
+        else:
+            course, where = self.load(self.root / "course" / f"{run}.xml"), f"course/course/{run}.xml"
         if course is None:
             return run
-        where = f"course/course/{run}.xml"
         for attr in ("display_name", "start", "end", "language"):
             if not course.get(attr):
                 self.report.add(where, f"missing {attr}")

@@ -1,0 +1,129 @@
+"""olx-utils course source trees: the OLX of each course with its run and dates left as Mako variables.
+
+A course team turns a tree into a dated run with olx-utils (`olx new-run NAME START END`, then `olx archive`).
+Every file olx-utils renders is written as a Mako template: course text sits inside `<%text>` blocks, so `${`,
+`%` and `##` lines, `<%` tags and trailing backslashes in it stay text; only the run name and the dates are
+Mako expressions over `run_name`, `start_date` and `end_date`, each date an offset from `start_date`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+import jinja2
+from olxutils.templates import OLXTemplates
+
+from ..archive import write_tree
+from ..model import Course
+from . import register
+from .base import TEMPLATES, Written
+from .olx import Moments, OlxExporter
+
+TOKEN = re.compile("\ue000musa:(\\d+)\ue001")
+TEXT_END = "</%text>"
+IMPORTS = "<%! from datetime import timedelta %>"
+BASE_POLICIES = "policies/_base/"  # `olx new-run` links policies/NAME to it
+
+
+class MakoMoments(Moments):
+    """Run-dependent values as placeholders, each standing for a Mako expression."""
+
+    def __init__(self, course: Course):
+        super().__init__(course)
+        self.expressions: list[str] = []
+
+    def token(self, expression: str) -> str:
+        if expression not in self.expressions:
+            self.expressions.append(expression)
+        return f"\ue000musa:{self.expressions.index(expression)}\ue001"
+
+    def offset(self, day: datetime.date, end_of_day: bool = False) -> str:
+        """`day` as a datetime counted from the run's start date."""
+        days = (day - self.course.start).days
+        last = ", hours=23, minutes=59, seconds=59" if end_of_day else ""
+        return f"start_date + timedelta(days={days}{last})" if days or last else "start_date"
+
+    def run(self) -> str:
+        return self.token("run_name")
+
+    def stamp(self, day: datetime.date, end_of_day: bool = False) -> str:
+        if end_of_day and day >= self.course.end:
+            return self.token("olx_helpers.date(end_date)")
+        return self.token(f"olx_helpers.date({self.offset(day, end_of_day)})")
+
+    def last_second(self, day: datetime.date) -> str:
+        if day >= self.course.end:
+            return self.stamp(day, end_of_day=True)
+        return self.token(f"olx_helpers.date(min({self.offset(day, True)}, end_date))")
+
+    def day(self, day: datetime.date) -> str:
+        return self.token(f"({self.offset(day)}).strftime('%Y-%m-%d')")
+
+
+def mako_text(text: str) -> str:
+    """Plain text as a Mako template that renders to exactly that text (an empty <%text> block trips Mako)."""
+    return f"${{'{TEXT_END}'}}".join(f"<%text>{part}{TEXT_END}" if part else "" for part in text.split(TEXT_END))
+
+
+def mako_source(text: str, expressions: list[str]) -> str:
+    """A rendered file whose placeholders become Mako expressions and whose every other character is text."""
+    parts, position = [], 0
+    for match in TOKEN.finditer(text):
+        parts.append(mako_text(text[position:match.start()]))
+        parts.append(f"${{{expressions[int(match[1])]}}}")
+        position = match.end()
+    parts.append(mako_text(text[position:]))
+    source = "".join(parts)
+    return (IMPORTS + source) if "timedelta(" in source else source
+
+
+def rendered_by_olx_utils(name: str) -> bool:
+    """Whether `olx new-run` renders the file at `name` (relative to the tree) as a Mako template."""
+    return name == "course.xml" or any(name.startswith(f"{folder}/") and name.endswith(f".{suffix}")
+                                       for folder, suffix in OLXTemplates.OLX_DIRS)
+
+
+@register
+class OlxSourceExporter(OlxExporter):
+    name = "olx-source"
+    suffix = ""
+    description = "olx-utils course source tree (olx new-run NAME START END, then olx archive)"
+
+    def __init__(self, project, out, lang: str = "en"):
+        super().__init__(project, out, lang)
+        self.templates.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(TEMPLATES / self.name)),
+                                                     jinja2.FileSystemLoader(str(TEMPLATES / "olx"))])
+
+    def moments(self, course: Course) -> Moments:
+        return MakoMoments(course)
+
+    def course_files(self, course, programme, run, chapters) -> dict[str, bytes]:
+        """The course inline in course.xml (no file name can carry the run) and the policies under _base."""
+        files = super().course_files(course, programme, run, chapters)
+        del files[f"course/{run}.xml"]
+        policies = f"policies/{run}/"
+        return {BASE_POLICIES + name.removeprefix(policies) if name.startswith(policies) else name: data
+                for name, data in files.items()}
+
+    def members(self, course: Course) -> dict[str, bytes]:
+        files = {name.removeprefix("course/"): data for name, data in super().members(course).items()}
+        expressions = self.when.expressions
+        tree = {}
+        for name, data in files.items():
+            if rendered_by_olx_utils(name):
+                tree[name] = mako_source(data.decode("utf-8"), expressions).encode("utf-8")
+            elif TOKEN.search(data.decode("utf-8", "replace")):
+                raise ValueError(f"{name}: olx-utils does not render this file, yet it depends on the run")
+            else:
+                tree[name] = data
+        return tree
+
+    def render(self):
+        return {self.out / self.name / self.archive_name(course): self.members(course)
+                for course in self.project.courses()}
+
+    @staticmethod
+    def write(rendered, target: str) -> list[Written]:
+        return [Written(folder.name, target, folder, write_tree(folder, files))
+                for folder, files in sorted(rendered.items())]

@@ -1,0 +1,1 @@
+"""Sending built archives to a running platform: one module per platform."""
