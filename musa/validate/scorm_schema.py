@@ -75,10 +75,13 @@ def driver(folder: Path, files: dict[str, str]) -> bytes:
     return f'<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">{imports}</xs:schema>'.encode()
 
 
-@functools.cache
-def load(version: str, root: Path | None = None) -> etree.XMLSchema:
+def load(version: str) -> etree.XMLSchema:
     """The compiled schema set of a SCORM version ('1.2' or '2004 4th Edition'); raises SchemaUnavailable."""
-    root = (root or schema_root()).resolve()
+    return compiled(version, schema_root().resolve())
+
+
+@functools.cache
+def compiled(version: str, root: Path) -> etree.XMLSchema:
     folder_name, files = SETS[version]
     folder = root / folder_name
     absent = [name for name in files.values() if not (folder / name).is_file()]
