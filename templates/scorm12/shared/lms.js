@@ -65,7 +65,7 @@
       return mastery !== "" && !isNaN(Number(mastery)) ? Number(mastery) / 100 : fallback;
     },
     resumed: function () {
-      return get("cmi.core.entry") === "resume" ? get("cmi.core.suspend_data") : "";
+      return get("cmi.core.entry") === "resume" ? get("cmi.suspend_data") : "";
     },
     begin: function () {
       var status = get("cmi.core.lesson_status");
@@ -93,7 +93,7 @@
       if (status !== "passed" && status !== "failed") { set("cmi.core.lesson_status", "completed"); }
     },
     save: function (data) {
-      set("cmi.core.suspend_data", data);
+      set("cmi.suspend_data", data);
       api.LMSCommit("");
       report("LMSCommit");
     },
