@@ -60,6 +60,9 @@
     previous.disabled = index === 0;
     next.disabled = index === pages.length - 1;
     position.textContent = "Page " + (index + 1) + " of " + pages.length;
+    [].slice.call(document.querySelectorAll(".contents a")).forEach(function (link, i) {
+      if (i === index) { link.setAttribute("aria-current", "page"); } else { link.removeAttribute("aria-current"); }
+    });
     if (moveFocus) { pages[index].querySelector("h2").focus(); }
     if (!form && index === pages.length - 1 && !state.done) {
       state.done = true;
