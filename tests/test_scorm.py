@@ -249,3 +249,24 @@ def test_cli_detects_and_validates_scorm(packages, tmp_path, cli):
     assert "scorm: ok: 0 problems" in result.out and "22 sco" in result.out
     broken = rewritten(packages["scorm2004", "dcc"], tmp_path, added_file)
     assert cli("validate", broken).code == 1
+
+
+ODD_PACKAGES = {
+    "empty manifest": ({"imsmanifest.xml": b""}, "not well-formed XML"),
+    "not a content package": ({"imsmanifest.xml": b"<a/>"}, "not an IMS content-packaging <manifest>"),
+    "path leaving the package": ({"imsmanifest.xml": b"<a/>", "../x": b""}, "unsafe path"),
+    "no metadata, no organization": (
+        {"imsmanifest.xml": b'<manifest xmlns="http://www.imsproject.org/xsd/imscp_rootv1p1p2" identifier="x">'
+                            b'<organizations/><resources/></manifest>'}, "no <organization>"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ODD_PACKAGES))
+def test_validator_reports_odd_packages_without_crashing(tmp_path, case):
+    files, expected = ODD_PACKAGES[case]
+    path = tmp_path / "odd.zip"
+    with zipfile.ZipFile(path, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(name, data)
+    assert detect(path) == "scorm"
+    assert any(expected in p for p in problems(path)), problems(path)

@@ -189,8 +189,9 @@ class PackageChecker:
                     self.report.add(where, f"adlcp:masteryscore must be a number 0–100, got {mastery.text!r}")
         else:
             for measure in item.iter("{http://www.imsglobal.org/xsd/imsss}minNormalizedMeasure"):
-                if not -1 <= float(measure.text) <= 1:
-                    self.report.add(where, f"minNormalizedMeasure {measure.text} outside -1..1")
+                if not re.fullmatch(r"-?\d+(\.\d+)?", (measure.text or "").strip()) or \
+                        not -1 <= float(measure.text) <= 1:
+                    self.report.add(where, f"minNormalizedMeasure must be a number -1..1, got {measure.text!r}")
 
     def check_pages(self, listed: set[str]) -> None:
         for name in sorted(n for n in listed if n.endswith((".html", ".htm"))):
