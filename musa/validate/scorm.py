@@ -95,7 +95,9 @@ class PackageChecker:
             self.report.add(MANIFEST, f"the content-packaging namespace must be the default namespace, not "
                                       f"prefixed {root.prefix!r} (Moodle's parser is not namespace-aware)")
         for element in root.iter(etree.Element):
-            for prefix, namespace in element.nsmap.items():
+            inherited = element.getparent().nsmap if element.getparent() is not None else {}
+            declared = {p: ns for p, ns in element.nsmap.items() if inherited.get(p) != ns}
+            for prefix, namespace in declared.items():
                 wanted = version.extensions.get(namespace)
                 if wanted and prefix != wanted:
                     self.report.add(MANIFEST, f"namespace {namespace} must use the prefix {wanted!r}, not {prefix!r}")
