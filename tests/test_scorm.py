@@ -270,3 +270,50 @@ def test_validator_reports_odd_packages_without_crashing(tmp_path, case):
             archive.writestr(name, data)
     assert detect(path) == "scorm"
     assert any(expected in p for p in problems(path)), problems(path)
+
+
+# Packages per unit (for Open edX, whose SCORM block launches only a package's first SCO).
+
+UNIT_TARGETS = {"scorm12-units": "scorm12", "scorm2004-units": "scorm2004"}
+
+
+def build_units(out: Path) -> dict[tuple[str, str, str], Path]:
+    from musa.cli import run
+    assert run(["--project", str(ROOT), "build", "--target", "scorm12-units", "--target", "scorm2004-units",
+                "--out", str(out)]) == 0
+    return {(target, path.parent.name, path.stem): path
+            for target in UNIT_TARGETS for path in sorted((out / target).glob("*/*.zip"))}
+
+
+@pytest.fixture(scope="module")
+def unit_packages(tmp_path_factory):
+    return build_units(tmp_path_factory.mktemp("units"))
+
+
+def test_one_unit_package_per_sco_builds_identically(unit_packages, packages, tmp_path):
+    for target, course_target in UNIT_TARGETS.items():
+        for course_id in COURSES:
+            root = manifest(packages[course_target, course_id])
+            kind = f"{{{ADLCP[course_target]}}}{SCORM_TYPE[course_target]}"
+            scos = sorted(r.get("href").removeprefix("sco/").removesuffix(".html")
+                          for r in root.iter(f"{{{CP[course_target]}}}resource") if r.get(kind) == "sco")
+            assert sorted(sco for t, c, sco in unit_packages if (t, c) == (target, course_id)) == scos
+    again = build_units(tmp_path)
+    assert {k: p.read_bytes() for k, p in again.items()} == {k: p.read_bytes() for k, p in unit_packages.items()}
+
+
+def test_every_unit_package_validates_and_launches_its_sco_first(unit_packages, packages, project):
+    require_shared()
+    failures = {}
+    for (target, course_id, sco), path in unit_packages.items():
+        report = validate_archive(path)
+        if report.problems or report.unavailable or report.counts["sco"] != 1:
+            failures[path.name] = [p.format() for p in report.problems] + report.unavailable
+        course_target = UNIT_TARGETS[target]
+        first = manifest(path).find(f"{{{CP[course_target]}}}resources/{{{CP[course_target]}}}resource")
+        assert first.get("href") == f"sco/{sco}.html"
+        # the SCO is the very page of the course package, so the runtime tests cover it
+        assert members(path)[f"sco/{sco}.html"] == members(packages[course_target, course_id])[f"sco/{sco}.html"]
+    assert failures == {}
+    units = sum(len(c.competences) if c.kind == "role" else len(c.days) for c in project.courses())
+    assert len(unit_packages) == 2 * units == 2 * 107

@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 from markupsafe import Markup
 
+from ..archive import archive_bytes
 from ..markdown import to_html
 from ..model import Course, Programme, Question, Quiz, Text
 from . import register
@@ -43,6 +45,8 @@ class Sco:
     title: str
     pages: tuple[Page, ...]
     quiz: Quiz | None
+    codes: tuple[str, ...]  # the competence codes it teaches
+    description: Text
     kind = "sco"
 
     @property
@@ -74,7 +78,7 @@ def response_id(question: Question, index: int) -> str:
 
 
 class ScormPlan:
-    """Decides the units of one course: the SCOs in teaching order, each followed by its untracked pages."""
+    """Decides the units of one course: the SCOs in teaching order, each with the untracked pages that go with it."""
 
     def __init__(self, exporter: "ScormExporter", course: Course):
         self.x, self.course = exporter, course
@@ -84,38 +88,45 @@ class ScormPlan:
         return text.get(self.x.lang) if text is not None else ""
 
     def entries(self) -> tuple[Sco | Sheet, ...]:
-        return self.role_entries() if self.course.kind == "role" else self.workshop_entries()
+        """Every item of the course package, in order."""
+        return tuple(entry for unit in self.units() for entry in unit)
 
-    def role_entries(self) -> tuple[Sco | Sheet, ...]:
-        entries: list[Sco | Sheet] = []
+    def units(self) -> tuple[tuple[Sco | Sheet, ...], ...]:
+        """The items grouped by unit: a competence's SCO with its assignment, a workshop day, a page on its own."""
+        return self.role_units() if self.course.kind == "role" else self.workshop_units()
+
+    def role_units(self) -> tuple[tuple[Sco | Sheet, ...], ...]:
+        units: list[tuple[Sco | Sheet, ...]] = []
         for cc in self.course.competences:
             comp = cc.competence
             pages = tuple(Page(lesson.id, self.tr(lesson.title), to_html(self.tr(lesson.body)))
                           for lesson in comp.lessons)
-            entries.append(Sco(ident(comp.id), f"{comp.code} {self.tr(comp.title)}", pages, comp.quiz))
             due = self.course.week_of(cc.due_week).end if cc.due_week else None
-            entries.append(self.assignment(ident(comp.id, "assignment"), comp.assignment, comp.code, due))
+            units.append((Sco(ident(comp.id), f"{comp.code} {self.tr(comp.title)}", pages, comp.quiz, (comp.code,),
+                              comp.description),
+                          self.assignment(ident(comp.id, "assignment"), comp.assignment, comp.code, due)))
         placed = self.course.placement
         if placed:
-            entries.append(self.assignment("placement-logbook", placed.logbook, "", placed.due_date or self.course.end))
-        return tuple(entries)
+            units.append((self.assignment("placement-logbook", placed.logbook, "", placed.due_date or self.course.end),))
+        return tuple(units)
 
-    def workshop_entries(self) -> tuple[Sco | Sheet, ...]:
-        course, entries = self.course, []
+    def workshop_units(self) -> tuple[tuple[Sco | Sheet, ...], ...]:
+        course, units = self.course, []
         check = self.programme.self_assessment
         if check:
             titles = {c.id: self.tr(c.title) for c in self.programme.courses}
-            entries.append(Sheet(ident(check.id, "self-assessment"), self.tr(check.title), "work/self_assessment.html",
-                                 {"check": check, "titles": titles}))
+            units.append((Sheet(ident(check.id, "self-assessment"), self.tr(check.title), "work/self_assessment.html",
+                                {"check": check, "titles": titles}),))
         last = course.days[-1].number
         for day in course.days:
             pages = tuple(Page(s.id, self.tr(s.title), self.x.page_body("session", session=s)) for s in day.sessions)
             pages += tuple(Page(e.id, self.tr(e.title), self.x.page_body("exercise", exercise=e))
                            for e in day.exercises)
-            entries.append(Sco(f"day-{day.number}", f"Day {day.number}: {self.tr(day.title)}", pages,
-                               course.quiz if day.number == last else None))
-        entries.append(self.assignment(ident(course.id, "assignment"), course.assignment, "", course.assignment_due))
-        return tuple(entries)
+            units.append((Sco(f"day-{day.number}", f"Day {day.number}: {self.tr(day.title)}", pages,
+                              course.quiz if day.number == last else None, keywords(course),
+                              course.description),))
+        units.append((self.assignment(ident(course.id, "assignment"), course.assignment, "", course.assignment_due),))
+        return tuple(units)
 
     def assignment(self, sheet_id: str, work, code: str, due) -> Sheet:
         title = f"Practical assignment{f' ({code})' if code else ''}: {self.tr(work.title)}"
@@ -143,8 +154,16 @@ class ScormExporter(Exporter):
         return self.templates.get_template(template).render(**self.context(), **context).encode("utf-8")
 
     def members(self, course: Course) -> dict[str, bytes]:
+        return self.package(course, ScormPlan(self, course).entries(), self.tr(course.title),
+                            self.tr(course.description), keywords(course), ident(course.id, self.name))
+
+    def tr(self, text: Text) -> str:
+        return text.get(self.lang)
+
+    def package(self, course: Course, entries, title: str, description: str, codes: tuple[str, ...],
+                identifier: str) -> dict[str, bytes]:
+        """The files of one package holding `entries`, with its manifest."""
         programme = self.project.programme(course.programme)
-        entries = ScormPlan(self, course).entries()
         files = {name: self.render_file(name) for name in SHARED_FILES}
         for entry in entries:
             if isinstance(entry, Sco):
@@ -154,9 +173,28 @@ class ScormExporter(Exporter):
                 files[entry.href] = self.render_file(entry.template, sheet=entry, course=course, **entry.context)
         files["imsmanifest.xml"] = self.render_file(
             "imsmanifest.xml", course=course, programme=programme, entries=entries, shared=SHARED_FILES,
-            identifier=ident(course.id, self.name), keywords=keywords(course),
+            identifier=identifier, title=title, description=description, keywords=codes,
             mastery=mastery_score(programme))
         return files
+
+
+class ScormUnitsExporter(ScormExporter):
+    """One package per SCO (with its assignment page), for platforms that launch only a package's first SCO."""
+
+    suffix = ".zip"
+
+    def render(self) -> dict[Path, bytes]:
+        rendered = {}
+        for course in self.project.courses():
+            for unit in ScormPlan(self, course).units():
+                sco = next((entry for entry in unit if isinstance(entry, Sco)), None)
+                if sco is None:
+                    continue
+                name = f"{sco.id}{'' if self.lang == 'en' else f'-{self.lang}'}{self.suffix}"
+                files = self.package(course, unit, sco.title, self.tr(sco.description), sco.codes,
+                                     ident(course.id, sco.id, self.name))
+                rendered[self.out / self.name / course.id / name] = archive_bytes(name, files)
+        return rendered
 
 
 def keywords(course: Course) -> tuple[str, ...]:
@@ -173,11 +211,27 @@ def mastery_score(programme: Programme) -> str:
 class Scorm12Exporter(ScormExporter):
     name = "scorm12"
     version = "1.2"
-    description = "SCORM 1.2 package (Moodle: Add an activity → SCORM package; Open edX: SCORM block)"
+    description = "SCORM 1.2 package per course (Moodle: Add an activity → SCORM package)"
 
 
 @register
 class Scorm2004Exporter(ScormExporter):
     name = "scorm2004"
     version = "2004 4th Edition"
-    description = "SCORM 2004 4th edition package (Moodle: Add an activity → SCORM package; Open edX: SCORM block)"
+    description = "SCORM 2004 4th edition package per course (Moodle: Add an activity → SCORM package)"
+
+
+@register
+class Scorm12UnitsExporter(ScormUnitsExporter):
+    name = "scorm12-units"
+    version = "1.2"
+    shared_templates = ("scorm12", "scorm")
+    description = "SCORM 1.2 package per competence or workshop day (Open edX: one SCORM block each)"
+
+
+@register
+class Scorm2004UnitsExporter(ScormUnitsExporter):
+    name = "scorm2004-units"
+    version = "2004 4th Edition"
+    shared_templates = ("scorm2004", "scorm")
+    description = "SCORM 2004 4th edition package per competence or workshop day (Open edX: one SCORM block each)"
