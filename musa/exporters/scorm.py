@@ -1,4 +1,5 @@
-"""SCORM 1.2 and SCORM 2004 4th edition: one package per course, a SCO per competence (or workshop day).
+"""SCORM 1.2 and SCORM 2004 4th edition: one package per course, a SCO per competence (or workshop day);
+the `*-units` variants write one package per SCO instead.
 
 Both versions share the plan (which SCO holds which pages and quiz, which untracked pages exist) and the page
 templates in `templates/scorm/`; each version has its own manifest and run-time adapter in `templates/<target>/`.
