@@ -79,6 +79,24 @@ class Browser:
         from selenium.webdriver.support.ui import WebDriverWait
         return WebDriverWait(self.driver, timeout).until(lambda d: d.execute_script(script))
 
+    @contextlib.contextmanager
+    def inside_frame(self, css: str):
+        """Work inside the iframe matched by `css` (find, press, run), then return to the top page."""
+        from selenium.webdriver.common.by import By
+        self.driver.switch_to.frame(self.driver.find_element(By.CSS_SELECTOR, css))
+        try:
+            yield
+        finally:
+            self.driver.switch_to.default_content()
+
+    def press(self, css: str, *keys: str) -> None:
+        """Type keys into the element matched by `css`, as a keyboard user would: names from Selenium's Keys
+        ('ENTER', 'SPACE', 'TAB') or plain text."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+        element = self.driver.find_element(By.CSS_SELECTOR, css)
+        element.send_keys(*(getattr(Keys, key) if hasattr(Keys, key) else key for key in keys))
+
     def console(self) -> list[dict]:
         """Console entries since the last call: dicts with `level` (INFO, WARNING, SEVERE) and `message`."""
         return self.driver.get_log("browser")

@@ -24,16 +24,21 @@ class Written:
 
 
 class Exporter:
-    """Subclasses set `name`, `suffix` and `description`, and implement `members(course)`."""
+    """Subclasses set `name`, `suffix` and `description`, and implement `members(course)`.
+
+    Templates load from `templates/<name>/`, then from each folder in `shared_templates` (templates two targets
+    share, such as `templates/scorm/` for both SCORM versions).
+    """
 
     name = ""
     suffix = ".zip"
     description = ""
+    shared_templates: tuple[str, ...] = ()
 
     def __init__(self, project: Project, out: Path, lang: str = "en"):
         self.project, self.out, self.lang = project, out, lang
         self.templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader(str(TEMPLATES / self.name)),
+            loader=jinja2.FileSystemLoader([str(TEMPLATES / f) for f in (self.name, *self.shared_templates)]),
             undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True)
 
     def members(self, course: Course) -> dict[str, bytes]:

@@ -17,6 +17,7 @@ KINDS: dict[str, str] = {
     "moodle-questions-xml": "moodle_xml",
     "moodle-questions-gift": "gift",
     "moodle-competencies": "moodle_competencies",
+    "scorm": "scorm",
 }
 
 

@@ -1,0 +1,238 @@
+"""SCORM 1.2 and SCORM 2004 4th edition: one package per course, a SCO per competence (or workshop day);
+the `*-units` variants write one package per SCO instead.
+
+Both versions share the plan (which SCO holds which pages and quiz, which untracked pages exist) and the page
+templates in `templates/scorm/`; each version has its own manifest and run-time adapter in `templates/<target>/`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from markupsafe import Markup
+
+from ..archive import archive_bytes
+from ..markdown import to_html
+from ..model import Course, Programme, Question, Quiz, Text
+from . import register
+from .base import Exporter
+
+UNSAFE = re.compile(r"[^a-z0-9-]+")
+LETTERS = "abcdefghijklmnopqrstuvwxyz"
+SHARED_FILES = ("shared/lms.js", "shared/sco.js", "shared/style.css")
+
+
+def ident(*parts: str) -> str:
+    """A manifest identifier (an XML NCName) from source ids."""
+    return UNSAFE.sub("-", "-".join(parts).lower()).strip("-")
+
+
+@dataclass(frozen=True)
+class Page:
+    """One page of a SCO: a lesson, a session or an exercise."""
+
+    id: str
+    title: str
+    body: Markup
+
+
+@dataclass(frozen=True)
+class Sco:
+    """A tracked unit: its pages, then its quiz when it has one."""
+
+    id: str
+    title: str
+    pages: tuple[Page, ...]
+    quiz: Quiz | None
+    codes: tuple[str, ...]  # the competence codes it teaches
+    description: Text
+    kind = "sco"
+
+    @property
+    def href(self) -> str:
+        return f"sco/{self.id}.html"
+
+
+@dataclass(frozen=True)
+class Sheet:
+    """An untracked page (an asset): an assignment with its rubric, or the self-assessment."""
+
+    id: str
+    title: str
+    template: str
+    context: dict
+    kind = "asset"
+
+    @property
+    def href(self) -> str:
+        return f"work/{self.id}.html"
+
+
+def response_id(question: Question, index: int) -> str:
+    """The response identifier of a choice: 'true'/'false' for a true/false question, else a, b, c …
+    (SCORM 1.2 allows single characters only; each adapter writes them in its version's vocabulary)."""
+    if question.kind == "truefalse":
+        return ("true", "false")[index]
+    return LETTERS[index]
+
+
+class ScormPlan:
+    """Decides the units of one course: the SCOs in teaching order, each with the untracked pages that go with it."""
+
+    def __init__(self, exporter: "ScormExporter", course: Course):
+        self.x, self.course = exporter, course
+        self.programme = exporter.project.programme(course.programme)
+
+    def tr(self, text: Text | None) -> str:
+        return text.get(self.x.lang) if text is not None else ""
+
+    def entries(self) -> tuple[Sco | Sheet, ...]:
+        """Every item of the course package, in order."""
+        return tuple(entry for unit in self.units() for entry in unit)
+
+    def units(self) -> tuple[tuple[Sco | Sheet, ...], ...]:
+        """The items grouped by unit: a competence's SCO with its assignment, a workshop day, a page on its own."""
+        return self.role_units() if self.course.kind == "role" else self.workshop_units()
+
+    def role_units(self) -> tuple[tuple[Sco | Sheet, ...], ...]:
+        units: list[tuple[Sco | Sheet, ...]] = []
+        for cc in self.course.competences:
+            comp = cc.competence
+            pages = tuple(Page(lesson.id, self.tr(lesson.title), to_html(self.tr(lesson.body)))
+                          for lesson in comp.lessons)
+            due = self.course.week_of(cc.due_week).end if cc.due_week else None
+            units.append((Sco(ident(comp.id), f"{comp.code} {self.tr(comp.title)}", pages, comp.quiz, (comp.code,),
+                              comp.description),
+                          self.assignment(ident(comp.id, "assignment"), comp.assignment, comp.code, due)))
+        placed = self.course.placement
+        if placed:
+            units.append((self.assignment("placement-logbook", placed.logbook, "", placed.due_date or self.course.end),))
+        return tuple(units)
+
+    def workshop_units(self) -> tuple[tuple[Sco | Sheet, ...], ...]:
+        course, units = self.course, []
+        check = self.programme.self_assessment
+        if check:
+            titles = {c.id: self.tr(c.title) for c in self.programme.courses}
+            units.append((Sheet(ident(check.id, "self-assessment"), self.tr(check.title), "work/self_assessment.html",
+                                {"check": check, "titles": titles}),))
+        last = course.days[-1].number
+        for day in course.days:
+            pages = tuple(Page(s.id, self.tr(s.title), self.x.page_body("session", session=s)) for s in day.sessions)
+            pages += tuple(Page(e.id, self.tr(e.title), self.x.page_body("exercise", exercise=e))
+                           for e in day.exercises)
+            units.append((Sco(f"day-{day.number}", f"Day {day.number}: {self.tr(day.title)}", pages,
+                              course.quiz if day.number == last else None, keywords(course),
+                              course.description),))
+        units.append((self.assignment(ident(course.id, "assignment"), course.assignment, "", course.assignment_due),))
+        return tuple(units)
+
+    def assignment(self, sheet_id: str, work, code: str, due) -> Sheet:
+        title = f"Practical assignment{f' ({code})' if code else ''}: {self.tr(work.title)}"
+        return Sheet(sheet_id, title, "work/assignment.html", {"work": work, "due": due})
+
+
+class ScormExporter(Exporter):
+    """The shared part of both SCORM targets; subclasses name the version."""
+
+    suffix = ".zip"
+    shared_templates = ("scorm",)
+    version = ""  # the manifest's schemaversion
+
+    def context(self) -> dict:
+        return {"tr": lambda text: text.get(self.lang) if text is not None else "", "md": self.markdown,
+                "lang": self.lang, "response_id": response_id, "version": self.version}
+
+    def markdown(self, text: Text | None) -> Markup:
+        return to_html(text.get(self.lang)) if text is not None else Markup("")
+
+    def page_body(self, name: str, **context) -> Markup:
+        return Markup(self.templates.get_template(f"parts/{name}.html").render(**self.context(), **context))
+
+    def render_file(self, template: str, **context) -> bytes:
+        return self.templates.get_template(template).render(**self.context(), **context).encode("utf-8")
+
+    def members(self, course: Course) -> dict[str, bytes]:
+        return self.package(course, ScormPlan(self, course).entries(), self.tr(course.title),
+                            self.tr(course.description), keywords(course), ident(course.id, self.name))
+
+    def tr(self, text: Text) -> str:
+        return text.get(self.lang)
+
+    def package(self, course: Course, entries, title: str, description: str, codes: tuple[str, ...],
+                identifier: str) -> dict[str, bytes]:
+        """The files of one package holding `entries`, with its manifest."""
+        programme = self.project.programme(course.programme)
+        files = {name: self.render_file(name) for name in SHARED_FILES}
+        for entry in entries:
+            if isinstance(entry, Sco):
+                files[entry.href] = self.render_file("sco/unit.html", sco=entry, course=course,
+                                                     threshold=programme.pass_threshold)
+            else:
+                files[entry.href] = self.render_file(entry.template, sheet=entry, course=course, **entry.context)
+        files["imsmanifest.xml"] = self.render_file(
+            "imsmanifest.xml", course=course, programme=programme, entries=entries, shared=SHARED_FILES,
+            identifier=identifier, title=title, description=description, keywords=codes,
+            mastery=mastery_score(programme))
+        return files
+
+
+class ScormUnitsExporter(ScormExporter):
+    """One package per SCO (with its assignment page), for platforms that launch only a package's first SCO."""
+
+    suffix = ".zip"
+
+    def render(self) -> dict[Path, bytes]:
+        rendered = {}
+        for course in self.project.courses():
+            for unit in ScormPlan(self, course).units():
+                sco = next((entry for entry in unit if isinstance(entry, Sco)), None)
+                if sco is None:
+                    continue
+                name = f"{sco.id}{'' if self.lang == 'en' else f'-{self.lang}'}{self.suffix}"
+                files = self.package(course, unit, sco.title, self.tr(sco.description), sco.codes,
+                                     ident(course.id, sco.id, self.name))
+                rendered[self.out / self.name / course.id / name] = archive_bytes(name, files)
+        return rendered
+
+
+def keywords(course: Course) -> tuple[str, ...]:
+    """The competence codes of a course, in teaching order, each once."""
+    return tuple(dict.fromkeys(cc.competence.code for cc in course.competences))
+
+
+def mastery_score(programme: Programme) -> str:
+    """The pass threshold on SCORM's 0–100 scale, without a trailing '.0'."""
+    return f"{programme.pass_threshold * 100:g}"
+
+
+@register
+class Scorm12Exporter(ScormExporter):
+    name = "scorm12"
+    version = "1.2"
+    description = "SCORM 1.2 package per course (Moodle: Add an activity → SCORM package)"
+
+
+@register
+class Scorm2004Exporter(ScormExporter):
+    name = "scorm2004"
+    version = "2004 4th Edition"
+    description = "SCORM 2004 4th edition package per course (Moodle: Add an activity → SCORM package)"
+
+
+@register
+class Scorm12UnitsExporter(ScormUnitsExporter):
+    name = "scorm12-units"
+    version = "1.2"
+    shared_templates = ("scorm12", "scorm")
+    description = "SCORM 1.2 package per competence or workshop day (Open edX: one SCORM block each)"
+
+
+@register
+class Scorm2004UnitsExporter(ScormUnitsExporter):
+    name = "scorm2004-units"
+    version = "2004 4th Edition"
+    shared_templates = ("scorm2004", "scorm")
+    description = "SCORM 2004 4th edition package per competence or workshop day (Open edX: one SCORM block each)"
