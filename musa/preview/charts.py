@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..model import Course, Programme, Project
@@ -75,6 +76,11 @@ class Heatmap:
     top: float
 
 
+def natural(code: str) -> tuple:
+    """A sort key that puts T2 before T10 and D.2 before D.10."""
+    return tuple(int(part) if part.isdigit() else part for part in re.split(r"(\d+)", code))
+
+
 def weeks_taught(course: Course, competence_id: str) -> int:
     for cc in course.competences:
         if cc.competence.id == competence_id:
@@ -85,7 +91,7 @@ def weeks_taught(course: Course, competence_id: str) -> int:
 def heatmap(programme: Programme, project: Project) -> Heatmap:
     """Courses × competences of a programme; a cell's value is the weeks the course spends on the competence."""
     used = {cc.competence.id for course in programme.courses for cc in course.competences}
-    columns_c = [c for c in sorted(project.competences, key=lambda c: (c.framework, c.id)) if c.id in used]
+    columns_c = [c for c in sorted(project.competences, key=lambda c: (c.framework, natural(c.code))) if c.id in used]
     left, top = 90, 70
     values = [weeks_taught(course, c.id) for course in programme.courses for c in columns_c]
     highest = max(values, default=1) or 1
