@@ -156,7 +156,10 @@ def preview(settings: Settings, out: Path | None, serving: bool, port: int) -> N
     from . import preview as site
     out = out or settings.project / "build" / "preview"
     result = loaded_or_fail(settings)
-    count = site.build(result.project, out)
+    try:
+        count = site.build(result.project, out)
+    except site.NotAPreview as exc:
+        raise click.UsageError(f"--out: {exc}") from None
     click.echo(f"wrote {count} files to {out}; open {out / 'index.html'}")
     if not serving:
         return

@@ -290,3 +290,28 @@ def test_serve_rebuilds_on_a_change_and_stops_cleanly(minimal, tmp_path):
     _wait_for(lines, "stopped", seen, timeout=5)
     with pytest.raises(OSError):
         _fetch(page)
+
+
+def test_preview_never_replaces_a_folder_it_did_not_write(minimal, cli, tmp_path):
+    other = tmp_path / "documents"
+    other.mkdir()
+    (other / "thesis.txt").write_text("mine")
+    refused = cli("--project", minimal, "preview", "--out", other)
+    assert refused.code == 2 and "holds files that are not a preview" in refused.err
+    assert [p.name for p in other.iterdir()] == ["thesis.txt"]
+    site = tmp_path / "site"
+    assert cli("--project", minimal, "preview", "--out", site).code == 0
+    (site / "en" / "stale.html").write_text("old")
+    assert cli("--project", minimal, "preview", "--out", site).code == 0
+    assert not (site / "en" / "stale.html").exists() and (site / "en" / "index.html").is_file()
+
+
+def test_serve_on_a_busy_port_is_a_usage_error(minimal, cli, tmp_path):
+    import socket
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = cli("--project", minimal, "preview", "--serve", "--port", port, "--out", tmp_path / "site")
+    assert result.code == 2
+    assert f"cannot serve on 127.0.0.1:{port}" in result.err and "Traceback" not in result.err

@@ -45,7 +45,7 @@ def test_folder_is_searched_for_every_archive_and_other_files_are_skipped(built,
     olx = next(r for r in rows if r["file"].endswith("curator.tar.gz"))
     assert olx["kind"] == "olx" and "problem" in olx["counts"]
     skipped = [r for r in rows if r["result"] == "skipped"]
-    pages = sum(1 for p in (built / "preview").rglob("*") if p.is_file())
+    pages = sum(1 for p in (built / "preview").rglob("*") if p.is_file() and not p.name.startswith("."))
     assert skipped == [{"file": f"{built / 'preview'}/", "kind": "—", "result": "skipped", "problems": "—",
                         "counts": f"{pages} files no kind recognises"}]
 

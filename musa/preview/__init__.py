@@ -15,7 +15,7 @@ import jinja2
 from ..archive import write_atomic
 from ..coverage import languages as project_languages
 from ..markdown import to_html
-from ..model import Competence, Course, Programme, Project, Text
+from ..model import Course, Project, Text
 from ..traceability import by_owner, traces
 from . import charts
 from .labels import labels, language_name
@@ -94,8 +94,19 @@ def render(project: Project) -> dict[str, bytes]:
     return files
 
 
+MARKER = ".musa-preview"
+
+
+class NotAPreview(Exception):
+    """The output folder holds other files: the preview will not replace them."""
+
+
 def write(files: dict[str, bytes], out: Path) -> None:
-    """Replace the site at `out` with `files` (a folder that holds an earlier preview, or a new one)."""
+    """Replace the site at `out` with `files`. `out` must be new, empty, or an earlier preview (it has MARKER)."""
+    if out.exists() and not out.is_dir():
+        raise NotAPreview(f"{out} is a file, not a folder")
+    if out.exists() and any(out.iterdir()) and not (out / MARKER).is_file():
+        raise NotAPreview(f"{out} holds files that are not a preview; choose an empty or new folder")
     if out.exists():
         for child in out.iterdir():
             if child.is_dir():
@@ -104,6 +115,7 @@ def write(files: dict[str, bytes], out: Path) -> None:
                 child.unlink()
     for name, data in sorted(files.items()):
         write_atomic(out / name, data)
+    write_atomic(out / MARKER, b"written by musa-build preview; the next preview replaces this folder\n")
 
 
 def build(project: Project, out: Path) -> int:
@@ -112,4 +124,4 @@ def build(project: Project, out: Path) -> int:
     return len(files)
 
 
-__all__ = ["Competence", "Course", "Programme", "build", "pages", "render", "site_languages", "write"]
+__all__ = ["MARKER", "NotAPreview", "build", "pages", "render", "site_languages", "write"]

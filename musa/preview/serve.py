@@ -9,6 +9,7 @@ import threading
 from pathlib import Path
 from typing import Callable
 
+import click
 import watchfiles
 
 SOURCE_FOLDERS = ("content", "roles", "competences")
@@ -34,8 +35,12 @@ def serve(project: Path, site: Path, port: int, rebuild: Callable[[], None], ech
     """Serve `site` until interrupted (Ctrl-C, SIGTERM or `stop`), calling `rebuild` after each batch of changes."""
     stop = stop or threading.Event()
     site.mkdir(parents=True, exist_ok=True)
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
-                                             functools.partial(QuietHandler, directory=str(site)))
+    try:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", port),
+                                                 functools.partial(QuietHandler, directory=str(site)))
+    except OSError as exc:
+        raise click.UsageError(f"cannot serve on 127.0.0.1:{port}: {exc.strerror or exc}; choose another --port") \
+            from None
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     previous = None
