@@ -315,3 +315,11 @@ def test_serve_on_a_busy_port_is_a_usage_error(minimal, cli, tmp_path):
         result = cli("--project", minimal, "preview", "--serve", "--port", port, "--out", tmp_path / "site")
     assert result.code == 2
     assert f"cannot serve on 127.0.0.1:{port}" in result.err and "Traceback" not in result.err
+
+
+def test_every_language_of_the_content_has_the_whole_interface(project):
+    from musa.preview import site_languages
+    from musa.preview.labels import LABELS
+    assert site_languages(project) == ("en", "el", "it", "pt")
+    for lang in site_languages(project):
+        assert set(LABELS[lang]) == set(LABELS["en"]), lang
