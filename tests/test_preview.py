@@ -104,7 +104,7 @@ def test_hours_chart_shows_each_mode_and_part(browser, http_server, site, projec
                                 ["data-part", "data-hours", "width"])
             assert [(r["data-part"], float(r["data-hours"])) for r in rects] == [(p.id, p.hours) for p in mode.parts]
             for r in rects:  # bar lengths are proportional to hours
-                assert float(r["width"]) == pytest.approx(520 * float(r["data-hours"]) / largest, abs=0.06)
+                assert float(r["width"]) == pytest.approx(520 * float(r["data-hours"]) / largest, abs=0.06)  # 520 px for the largest mode
     musa = project.programme("musa")
     browser.open(f"{base}/en/programme/musa.html")
     text = browser.run("return document.querySelector('svg.hours').textContent")
@@ -323,3 +323,14 @@ def test_every_language_of_the_content_has_the_whole_interface(project):
     assert site_languages(project) == ("en", "el", "it", "pt")
     for lang in site_languages(project):
         assert set(LABELS[lang]) == set(LABELS["en"]), lang
+
+
+def test_programme_page_shows_the_self_assessment_bands(browser, http_server, site, project):
+    base = http_server(site)
+    traces_programme = project.programme("traces")
+    browser.open(f"{base}/en/programme/traces.html")
+    rows = browser.run("""return Array.from(document.querySelectorAll('table.bands tbody tr'))
+                          .map(r => [r.cells[0].textContent, r.querySelector('a').getAttribute('href')]);""")
+    assert rows == [[f"{b.min}–{b.max}", f"../../en/course/{b.course}.html"]
+                    for b in traces_programme.self_assessment.bands]
+    assert len(rows) == 3

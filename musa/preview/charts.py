@@ -43,7 +43,7 @@ class HoursChart:
 def hours_chart(programme: Programme, lang: str) -> HoursChart:
     """One stacked bar per study mode, one segment per part, lengths proportional to hours."""
     largest = max((m.total_hours for m in programme.modes), default=1) or 1
-    label_width = 180
+    label_width = 10  # left margin: each mode's title is written above its bar
     bars = []
     for i, mode in enumerate(programme.modes):
         x, segments = label_width, []
@@ -51,8 +51,8 @@ def hours_chart(programme: Programme, lang: str) -> HoursChart:
             width = BAR_WIDTH * part.hours / largest
             segments.append(Segment(part.id, part.title.get(lang), part.hours, x, width, j % 4))
             x += width
-        bars.append(Bar(mode.id, mode.title.get(lang), mode.total_hours, 10 + i * (ROW + 26), tuple(segments)))
-    return HoursChart(tuple(bars), label_width + BAR_WIDTH + 90, 10 + len(bars) * (ROW + 26) + 10, label_width)
+        bars.append(Bar(mode.id, mode.title.get(lang), mode.total_hours, 24 + i * (ROW + 48), tuple(segments)))
+    return HoursChart(tuple(bars), label_width + BAR_WIDTH + 90, 24 + len(bars) * (ROW + 48), label_width)
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 LABELS = {
     "en": {
-        "language": "English", "programmes": "Programmes", "courses": "Courses", "competences": "Competences",
+        "score": "Score", "recommendation": "Recommended course", "language": "English", "programmes": "Programmes", "courses": "Courses", "competences": "Competences",
         "hours_per_mode": "Hours per study mode", "matrix": "Role × competence matrix",
         "matrix_note": "Each cell counts the weeks a course spends on a competence (a workshop: 1 when it uses it).",
         "plan": "Course plan", "outcomes": "Learning outcomes", "lessons": "Lessons", "quiz": "Quiz",
@@ -20,7 +20,7 @@ LABELS = {
         "false": "False", "description": "Description", "home": "Home",
     },
     "el": {
-        "matrix_note": "Κάθε κελί μετρά τις εβδομάδες που ένα μάθημα αφιερώνει σε μια ικανότητα (εργαστήριο: 1 όταν τη χρησιμοποιεί).",
+        "score": "Βαθμολογία", "recommendation": "Προτεινόμενο εργαστήριο", "matrix_note": "Κάθε κελί μετρά τις εβδομάδες που ένα μάθημα αφιερώνει σε μια ικανότητα (εργαστήριο: 1 όταν τη χρησιμοποιεί).",
         "taught_by": "Διδάσκεται σε", "assessed_by": "Αξιολογείται από", "not_assessed": "Δεν αξιολογείται",
         "not_taught": "Δεν διδάσκεται", "used_by": "Χρησιμοποιείται από", "traceability": "Ιχνηλασιμότητα",
         "all_assessed": "Κάθε μαθησιακό αποτέλεσμα αξιολογείται.", "unassessed": "Αποτελέσματα που δεν αξιολογούνται",
@@ -37,7 +37,7 @@ LABELS = {
         "true": "Σωστό", "false": "Λάθος", "home": "Αρχική",
     },
     "it": {
-        "matrix_note": "Ogni cella conta le settimane che un corso dedica a una competenza (un workshop: 1 se la usa).",
+        "score": "Punteggio", "recommendation": "Corso consigliato", "matrix_note": "Ogni cella conta le settimane che un corso dedica a una competenza (un workshop: 1 se la usa).",
         "taught_by": "Insegnato in", "assessed_by": "Valutato da", "not_assessed": "Non valutato",
         "not_taught": "Non insegnato", "used_by": "Usata da", "traceability": "Tracciabilità",
         "all_assessed": "Ogni risultato di apprendimento è valutato.", "unassessed": "Risultati che nulla valuta",
@@ -54,7 +54,7 @@ LABELS = {
         "true": "Vero", "false": "Falso", "home": "Inizio",
     },
     "pt": {
-        "matrix_note": "Cada célula conta as semanas que um curso dedica a uma competência (um workshop: 1 quando a usa).",
+        "score": "Pontuação", "recommendation": "Curso recomendado", "matrix_note": "Cada célula conta as semanas que um curso dedica a uma competência (um workshop: 1 quando a usa).",
         "taught_by": "Ensinado em", "assessed_by": "Avaliado por", "not_assessed": "Não avaliado",
         "not_taught": "Não ensinado", "used_by": "Usada por", "traceability": "Rastreabilidade",
         "all_assessed": "Todos os resultados de aprendizagem são avaliados.", "unassessed": "Resultados que nada avalia",
