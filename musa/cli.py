@@ -120,23 +120,118 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
 
 
 @main.command()
-@click.argument("archives", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def validate(archives: tuple[Path, ...]) -> None:
-    """Check built archives as their consumers would (the kind is detected); exit 1 on any problem."""
-    from .validate import validate as check_archive
-    failed = 0
-    for path in archives:
-        kind, report = check_archive(path)
-        for problem in report.problems:
-            click.echo(f"{path}: {problem.format()}")
-        for tool in report.unavailable:
-            click.echo(f"{path}: note: {tool} is not installed; its checks were skipped", err=True)
-        counts = ", ".join(f"{n} {name}" for name, n in sorted(report.counts.items()))
-        click.echo(f"{path}: {kind or 'unknown'}: {'FAILED' if report.problems else 'ok'}: "
-                   f"{len(report.problems)} problems; {counts}")
-        failed += bool(report.problems)
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON (for CI).")
+@click.pass_obj
+def validate(settings: Settings, paths: tuple[Path, ...], as_json: bool) -> None:
+    """Check built archives as their consumers would; PATHS are archives or folders (default: <project>/build).
+
+    The kind of each file is detected; inside a folder, files no kind recognises are skipped. Exit 1 on any problem.
+    """
+    from .validate.batch import FAILED, SKIPPED, collect, table
+    if not paths:
+        default = settings.project / "build"
+        if not default.is_dir():
+            raise click.UsageError(f"nothing to validate: {default} does not exist; build first or name archives")
+        paths = (default,)
+    rows = collect(list(paths))
+    failed = sum(r.result == FAILED for r in rows)
+    checked = sum(r.result != SKIPPED for r in rows)
+    if as_json:
+        click.echo(json.dumps({"archives": [r.as_json() for r in rows], "checked": checked, "failed": failed,
+                               "skipped": sum(r.result == SKIPPED for r in rows)}, indent=2))
+    else:
+        for line in table(rows):
+            click.echo(line)
+        for row in rows:
+            for problem in row.problems:
+                click.echo(f"{row.path}: {problem.format()}")
+    for row in rows:
+        for tool in row.unavailable:
+            click.echo(f"{row.path}: note: {tool} is not installed; its checks were skipped", err=True)
     if failed:
-        raise click.ClickException(f"{failed} of {len(archives)} archives failed validation")
+        raise click.ClickException(f"{failed} of {checked} archives failed validation")
+    if not checked:
+        raise click.ClickException("no archive found to validate")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder for the site (default: <project>/build/preview).")
+@click.option("--serve", "serving", is_flag=True, help="Serve the site on 127.0.0.1 and rebuild it on changes.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port for --serve (0: any free port).")
+@click.pass_obj
+def preview(settings: Settings, out: Path | None, serving: bool, port: int) -> None:
+    """Write the designers' preview: a static site of every programme, course and competence."""
+    from . import preview as site
+    out = out or settings.project / "build" / "preview"
+    result = loaded_or_fail(settings)
+    try:
+        count = site.build(result.project, out)
+    except site.NotAPreview as exc:
+        raise click.UsageError(f"--out: {exc}") from None
+    click.echo(f"wrote {count} files to {out}; open {out / 'index.html'}")
+    if not serving:
+        return
+    from .preview.serve import serve
+
+    def rebuild() -> None:
+        again = load(settings.project)
+        if again.diagnostics.errors or again.project is None:
+            for diag in again.diagnostics.sorted():
+                click.echo(diag.format(), err=True)
+            click.echo("not rebuilt: the sources have errors (the previous preview is still served)", err=True)
+            return
+        click.echo(f"rebuilt {site.build(again.project, out)} files")
+
+    serve(settings.project, out, port, rebuild, click.echo)
+
+
+@main.command()
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of Markdown.")
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Write traceability.md and traceability.csv into this folder instead of printing.")
+@click.pass_obj
+def report(settings: Settings, as_csv: bool, out: Path | None) -> None:
+    """Traceability: which lessons, questions and rubric criteria cover each learning outcome."""
+    from .archive import write_atomic
+    from .traceability import to_csv, to_markdown, traces
+    found = traces(loaded_or_fail(settings).project)
+    if out is not None:
+        for name, text in (("traceability.md", to_markdown(found)), ("traceability.csv", to_csv(found))):
+            write_atomic(out / name, text.encode())
+            click.echo(f"wrote {out / name}")
+        return
+    click.echo(to_csv(found) if as_csv else to_markdown(found), nl=not as_csv)
+
+
+@main.group()
+def new() -> None:
+    """Write the skeleton of a new source file."""
+
+
+@new.command(name="competence")
+@click.argument("ident")
+@click.pass_obj
+def new_competence(settings: Settings, ident: str) -> None:
+    """A competence file (ID: ecf-a2, dc-3-3 or tr-16 style, which fixes the framework and code)."""
+    from .scaffold import competence
+    click.echo(f"wrote {competence(settings.project, ident)}; fill in every TODO (musa-build check --strict "
+               "lists them)")
+
+
+@new.command(name="role")
+@click.argument("ident")
+@click.option("--programme", default=None, help="The programme the role's course belongs to (default: the "
+                                                "first with a blended mode).")
+@click.pass_obj
+def new_role(settings: Settings, ident: str, programme: str | None) -> None:
+    """A role profile with a course plan, face-to-face days and placement; the programme lists it."""
+    from .scaffold import role
+    for path in role(settings.project, ident, programme):
+        click.echo(f"wrote {path}")
+    click.echo("fill in every TODO (musa-build check --strict lists them)")
 
 
 @main.group()

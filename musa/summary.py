@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from .coverage import coverage
 from .model import Project
+from .traceability import totals, traces
 
 
 def counts(project: Project) -> dict[str, int]:
@@ -43,6 +44,9 @@ def summary_lines(project: Project) -> list[str]:
             parts = " + ".join(f"{p.title} {p.hours:g} h" for p in mode.parts)
             span = f" over {mode.weeks} weeks" if mode.weeks else ""
             lines.append(f"  {mode.title}: {parts} = {mode.total_hours:g} h{span}")
+    trace = totals(traces(project))
+    lines.append(f"outcomes: {trace['outcomes']}, {trace['assessed']} assessed, {trace['not assessed']} not assessed, "
+                 f"{trace['not taught']} not taught (musa-build report lists them)")
     for lang, cover in coverage(project).items():
         have_t, all_t = cover["titles"]
         have, total = cover["texts"]

@@ -6,6 +6,7 @@ from ..errors import Diagnostics
 from ..sources import Sources
 from .competences import check_competence
 from .courses import check_role, check_workshop
+from .placeholders import check_placeholders
 from .programmes import check_programme, check_usage
 
 
@@ -20,3 +21,6 @@ def check_sources(sources: Sources, diags: Diagnostics) -> None:
     for doc in sources.docs["workshop"].values():
         check_workshop(doc, sources, diags)
     check_usage(sources, diags)
+    for docs in sources.docs.values():
+        for doc in docs.values():
+            check_placeholders(doc, diags)

@@ -1,0 +1,123 @@
+"""`musa-build validate`: named archives or whole folders, every kind in KINDS detected, one table, --json."""
+
+from __future__ import annotations
+
+import json
+import sys
+import tarfile
+import types
+
+import pytest
+
+import musa.validate
+from musa.validate import KINDS
+
+
+@pytest.fixture
+def built(minimal, cli):
+    """The minimal project built for every registered target, plus the preview, under build/."""
+    assert cli("--project", minimal, "build").code == 0
+    assert cli("--project", minimal, "preview").code == 0
+    return minimal / "build"
+
+
+def parse_table(out: str) -> list[dict]:
+    lines = out.splitlines()
+    header = lines[0].split()
+    assert header == ["file", "kind", "result", "problems", "counts"]
+    rows = []
+    for line in lines[1:]:
+        if not line or line.startswith(" ") or ": " in line.split("  ")[0]:
+            break  # the problem lines after the table
+        cells = [c for c in line.split("  ") if c.strip()]
+        rows.append(dict(zip(header, (c.strip() for c in cells))))
+    return rows
+
+
+def test_folder_is_searched_for_every_archive_and_other_files_are_skipped(built, cli):
+    result = cli("validate", built)
+    assert result.code == 0, result.out + result.err
+    rows = parse_table(result.out)
+    archives = sorted(p for p in built.rglob("*") if p.is_file() and "preview" not in p.parts)
+    assert sorted(r["file"] for r in rows if r["result"] != "skipped") == [str(p) for p in archives]
+    assert all(r["result"] == "ok" and r["problems"] == "0" and r["kind"] in KINDS
+               for r in rows if r["result"] != "skipped")
+    olx = next(r for r in rows if r["file"].endswith("curator.tar.gz"))
+    assert olx["kind"] == "olx" and "problem" in olx["counts"]
+    skipped = [r for r in rows if r["result"] == "skipped"]
+    pages = sum(1 for p in (built / "preview").rglob("*") if p.is_file() and not p.name.startswith("."))
+    assert skipped == [{"file": f"{built / 'preview'}/", "kind": "—", "result": "skipped", "problems": "—",
+                        "counts": f"{pages} files no kind recognises"}]
+
+
+def test_default_is_the_project_build_folder(built, cli):
+    result = cli("--project", built.parent, "validate")
+    assert result.code == 0
+    assert any(r["file"].endswith("curator.tar.gz") for r in parse_table(result.out))
+
+
+def test_json_for_ci_and_failures_exit_1(built, cli):
+    spoiled = built / "olx" / "spoiled.tar.gz"
+    with tarfile.open(built / "olx" / "curator.tar.gz") as source, tarfile.open(spoiled, "w:gz") as target:
+        for member in source.getmembers():
+            if member.name != "course/course.xml":
+                target.addfile(member, source.extractfile(member) if member.isfile() else None)
+    result = cli("validate", "--json", built)
+    assert result.code == 1
+    assert "1 of 2 archives failed validation" in result.err
+    report = json.loads(result.out)
+    assert (report["checked"], report["failed"], report["skipped"]) == (2, 1, 1)
+    by_name = {entry["path"].rsplit("/", 1)[-1]: entry for entry in report["archives"]}
+    assert by_name["curator.tar.gz"]["result"] == "ok" and by_name["curator.tar.gz"]["problems"] == []
+    assert by_name["curator.tar.gz"]["counts"]["problem"] == 12
+    bad = by_name["spoiled.tar.gz"]
+    assert bad["kind"] == "olx" and bad["result"] == "FAILED" and bad["problems"]
+    assert all(set(p) == {"file", "message"} for p in bad["problems"])
+    table = cli("validate", built)
+    assert table.code == 1
+    assert next(r for r in parse_table(table.out) if r["file"].endswith("spoiled.tar.gz"))["result"] == "FAILED"
+    assert f"{spoiled}: {bad['problems'][0]['file']}: {bad['problems'][0]['message']}" in table.out
+
+
+def test_a_named_file_no_kind_recognises_fails(cli, tmp_path, built):
+    stray = tmp_path / "notes.txt"
+    stray.write_text("not an archive")
+    result = cli("validate", stray, built / "olx" / "curator.tar.gz")
+    assert result.code == 1
+    rows = parse_table(result.out)
+    assert [(r["file"], r["kind"], r["result"]) for r in rows] == [
+        (str(stray), "—", "FAILED"), (str(built / "olx" / "curator.tar.gz"), "olx", "ok")]
+    assert f"{stray}: notes.txt: not an archive musa-build knows how to check (known kinds: " in result.out
+
+
+def test_a_folder_without_archives_fails(cli, tmp_path):
+    (tmp_path / "empty").mkdir()
+    result = cli("validate", tmp_path / "empty")
+    assert result.code == 1 and "no archive found to validate" in result.err
+    assert cli("--project", tmp_path, "validate").code == 2
+
+
+def test_every_kind_in_the_registry_takes_part(cli, tmp_path, monkeypatch):
+    """A stand-in kind registered for this test only: the folder walk asks every kind in KINDS."""
+    stand_in = types.ModuleType("musa.validate.standin")
+    stand_in.detect = lambda path: path.suffix == ".standin"
+
+    def validate_archive(path):
+        report = musa.validate.Report()
+        report.counts["widget"] = 3
+        if b"bad" in path.read_bytes():
+            report.add("inside.xml", "a stand-in problem")
+        return report
+    stand_in.validate_archive = validate_archive
+    monkeypatch.setitem(sys.modules, "musa.validate.standin", stand_in)
+    monkeypatch.setitem(KINDS, "standin", "standin")
+    (tmp_path / "site" / "deep").mkdir(parents=True)
+    (tmp_path / "site" / "deep" / "good.standin").write_bytes(b"fine")
+    (tmp_path / "site" / "bad.standin").write_bytes(b"bad")
+    (tmp_path / "site" / "readme.txt").write_text("x")
+    result = cli("validate", "--json", tmp_path / "site")
+    assert result.code == 1
+    report = json.loads(result.out)
+    assert [(e["path"].rsplit("/", 1)[-1], e["kind"], e["result"], e["counts"]) for e in report["archives"]] == [
+        ("bad.standin", "standin", "FAILED", {"widget": 3}), ("good.standin", "standin", "ok", {"widget": 3}),
+        ("readme.txt", None, "skipped", {})]
