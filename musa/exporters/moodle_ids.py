@@ -14,8 +14,8 @@ def digest(*parts: str) -> str:
 
 
 def stamp(when: str, *parts: str) -> str:
-    """A Moodle-style stamp (host+yymmddHHMMSS+six characters), unique per source key, the same on every build."""
-    return f"{STAMP_HOST}+{when}+{digest(*parts)[:6]}"
+    """A Moodle-style stamp (host+yymmddHHMMSS+twelve hexadecimal digits), unique per source key, the same on every build."""
+    return f"{STAMP_HOST}+{when}+{digest(*parts)[:12]}"
 
 
 @dataclass
