@@ -323,3 +323,13 @@ def test_cli_validates_backups(archives, cli):
     result = cli("validate", archives["dsm"], archives["traces-mmex"])
     assert result.code == 0, result.out
     assert result.out.count(": moodle: ok: 0 problems") == 2
+
+
+def test_minimal_project_builds_a_valid_backup(minimal, tmp_path, cli):
+    assert cli("--project", minimal, "build", "--target", "moodle", "--out", tmp_path).code == 0
+    project = load(minimal).project
+    for course in project.courses():
+        report = validate_archive(tmp_path / "moodle" / f"{course.id}.mbz")
+        assert [p.format() for p in report.problems] == []
+        expected = expected_counts(project, course)
+        assert {k: report.counts[k] for k in expected} == dict(expected)
