@@ -5,8 +5,6 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
-from markupsafe import Markup
-
 from ..markdown import to_html
 from ..model import Assignment, Course, Programme, Question, Quiz, SelfAssessment, Text
 
