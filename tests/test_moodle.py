@@ -289,7 +289,19 @@ def duplicate_stamp(files):
     files["questions.xml"] = etree.tostring(root)
 
 
+def stray_activity(files):
+    folder = quiz_dirs(files)[0]
+    for name in [n for n in files if n.startswith(folder + "/")]:
+        files[name.replace(folder, "activities/quiz_9999")] = files[name]
+
+
+def unknown_qtype(files):
+    files["questions.xml"] = files["questions.xml"].replace(b"<qtype>truefalse</qtype>", b"<qtype>nonesuch</qtype>", 1)
+
+
 @pytest.mark.parametrize("change, expected", [
+    (unknown_qtype, "is not one Moodle 4.5 ships"),
+    (stray_activity, "folder not listed in moodle_backup.xml"),
     (break_slot, "which questions.xml does not hold"),
     (break_inforef, "does not list question category"),
     (break_fractions, "sum to"),

@@ -22,6 +22,10 @@ COURSE_FILES = ("course.xml", "roles.xml", "filters.xml", "calendar.xml", "comme
                 "completiondefaults.xml", "contentbank.xml", "enrolments.xml", "inforef.xml")
 ACTIVITY_FILES = ("module.xml", "grades.xml", "roles.xml", "inforef.xml", "filters.xml", "calendar.xml",
                   "comments.xml", "competencies.xml", "completion.xml", "grade_history.xml", "xapistate.xml")
+# The question types a standard Moodle 4.5 ships; a question of any other type restores without a word and breaks.
+CORE_QTYPES = frozenset({"calculated", "calculatedmulti", "calculatedsimple", "ddimageortext", "ddmarker", "ddwtos",
+                         "description", "essay", "gapselect", "match", "multianswer", "multichoice", "numerical",
+                         "ordering", "random", "randomsamatch", "shortanswer", "truefalse"})
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 RUBRIC_READY = "20"
 TOLERANCE = 1e-5
@@ -107,7 +111,16 @@ class BackupChecker:
         self.question_bank()
         sections = self.sections(backup)
         self.activities(backup, sections)
+        self.unlisted(backup)
         self.course_grades()
+
+    def unlisted(self, backup) -> None:
+        """Section and activity folders that moodle_backup.xml does not list: Moodle would never restore them."""
+        listed = {text(e, "directory") for e in backup.iterfind("information/contents/*/*")}
+        folders = {"/".join(name.split("/")[:2]) for name in self.members
+                   if name.split("/")[0] in ("sections", "activities") and name.count("/") >= 2}
+        for folder in sorted(folders - listed):
+            self.add(folder, "folder not listed in moodle_backup.xml")
 
     def information(self, backup) -> None:
         info = backup.find("information")
@@ -270,6 +283,8 @@ class BackupChecker:
                 self.add(where, "truefalse needs one answer worth 100 % and one worth 0")
         else:
             self.report.counts[f"questions {qtype}"] += 1
+            if qtype not in CORE_QTYPES:
+                self.add(where, f"question type {qtype!r} is not one Moodle 4.5 ships")
 
     def quiz(self, directory: str, body) -> None:
         where = f"{directory}/quiz.xml"
