@@ -14,6 +14,7 @@ from .report import Problem, Report
 # kind name → module under musa.validate; the order is the order detection tries them in.
 KINDS: dict[str, str] = {
     "olx": "olx",
+    "moodle": "moodle",
     "moodle-questions-xml": "moodle_xml",
     "moodle-questions-gift": "gift",
     "moodle-competencies": "moodle_competencies",
