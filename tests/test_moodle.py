@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import tarfile
 from collections import Counter
 from pathlib import Path
@@ -332,9 +334,10 @@ def test_unsafe_member_is_refused(tmp_path):
 
 
 def test_cli_validates_backups(archives, cli):
-    result = cli("validate", archives["dsm"], archives["traces-mmex"])
+    result = cli("validate", "--json", archives["dsm"], archives["traces-mmex"])
     assert result.code == 0, result.out
-    assert result.out.count(": moodle: ok: 0 problems") == 2
+    rows = json.loads(result.out)["archives"]
+    assert [(r["kind"], r["result"], r["problems"]) for r in rows] == [("moodle", "ok", [])] * 2
 
 
 def test_minimal_project_builds_a_valid_backup(minimal, tmp_path, cli):

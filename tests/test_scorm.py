@@ -3,6 +3,8 @@ checks, matches the model, and builds byte for byte the same twice; the validato
 
 from __future__ import annotations
 
+import json
+
 import zipfile
 from pathlib import Path
 
@@ -246,9 +248,10 @@ def test_cli_detects_and_validates_scorm(packages, tmp_path, cli):
     require_shared()
     path = packages["scorm2004", "dcc"]
     assert detect(path) == "scorm"
-    result = cli("validate", path)
+    result = cli("validate", "--json", path)
     assert result.code == 0, result.out
-    assert "scorm: ok: 0 problems" in result.out and "22 sco" in result.out
+    [row] = json.loads(result.out)["archives"]
+    assert (row["kind"], row["result"], row["problems"], row["counts"]["sco"]) == ("scorm", "ok", [], 22)
     broken = rewritten(packages["scorm2004", "dcc"], tmp_path, added_file)
     assert cli("validate", broken).code == 1
 
