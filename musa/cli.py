@@ -84,9 +84,15 @@ def schema(settings: Settings, out: Path | None) -> None:
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Output folder (default: <project>/build).")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary of what was written.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Build course × target pairs in N processes (default: the number of cores).")
+@click.option("--force", is_flag=True, help="Rebuild every archive, even those the cache finds up to date.")
 @click.pass_obj
-def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool) -> None:
-    """Build the archives of every course for the chosen targets."""
+def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool, jobs: int | None,
+          force: bool) -> None:
+    """Build the archives of every course for the chosen targets (unchanged ones are kept)."""
+    from .build import build as run_build
+    from .buildreport import Progress, summary, table_lines
     available = targets()
     for name in chosen:
         if name not in available:
@@ -94,18 +100,18 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
                                      param_hint="--target")
     result = loaded_or_fail(settings)
     out = out or settings.project / "build"
-    names = list(chosen or available)
-    rendered = {name: available[name](result.project, out).render() for name in names}
-    written = [w for name in names for w in available[name].write(rendered[name], name)]
+    names = list(dict.fromkeys(chosen or available))
+    progress = Progress(sys.stderr)
+    outcome = run_build(result.project, out, names, jobs=jobs, use_cache=not force, progress=progress.update)
+    progress.finish()
     if as_json:
-        click.echo(json.dumps({"counts": counts(result.project),
-                               "archives": [{"course": w.course, "target": w.target, "path": str(w.path),
-                                             "size": w.size} for w in written]}, indent=2))
+        click.echo(json.dumps(summary(result.project, outcome), indent=2))
         return
     if not names:
         click.echo("no targets registered: the sources are valid, nothing to write")
-    for w in written:
-        click.echo(f"{w.target:12} {w.path} ({w.size} bytes)")
+    if sys.stdout.isatty():
+        for line in table_lines(outcome, out):
+            click.echo(line)
 
 
 @main.command()
