@@ -52,6 +52,9 @@ def read_sources(root: Path, diags: Diagnostics) -> Sources:
     for kind, folder in FOLDERS.items():
         sources.docs[kind] = {}
         base = root / folder
+        if base.is_symlink():
+            diags.error(Loc(folder), "expected a folder inside the project, got a symbolic link; copy the files in")
+            continue
         if not base.is_dir():
             continue
         for path in sorted(base.iterdir()):
@@ -74,7 +77,7 @@ def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnost
     if doc is None:
         sources.broken.add(path.stem)  # its id is unknown: do not report references to it as unknown
         return
-    first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].strip()
     expected = schema_comment(kind, rel)
     if first != expected:
         diags.warning(Loc(rel, 1, 1), f"expected the first line '{expected}', got {first[:60]!r}")
@@ -142,13 +145,16 @@ def read_content_file(root: Path, ref: str, loc: Loc, diags: Diagnostics) -> str
                          "references may not use '..' or start with '/'")
         return None
     path = root / CONTENT / ref
-    probe = root / CONTENT
-    for part in Path(ref).parts:
+    probe = root
+    for part in (CONTENT, *Path(ref).parts):
         probe = probe / part
         if probe.is_symlink():
             diags.error(loc, f"expected a regular file inside content/, got a symbolic link at '{ref}'; "
                              "copy the file instead")
             return None
+    if path.is_dir():
+        diags.error(loc, f"expected a Markdown file under content/, got '{ref}', which is a folder")
+        return None
     if not path.is_file():
         near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md")) if path.parent.is_dir() else []
         diags.error(loc, f"expected an existing file under content/, got '{ref}', which does not exist"

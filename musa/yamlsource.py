@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from .errors import Diagnostics, Loc
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 64  # levels of nesting; the deepest real file uses 7
 
 SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -60,6 +62,36 @@ class _Budget(Exception):
     pass
 
 
+class _TooDeep(Exception):
+    """Nesting deeper than MAX_DEPTH (runaway brackets, or an alias that contains itself)."""
+
+    def __init__(self, mark):
+        super().__init__(mark)
+        self.mark = mark
+
+
+BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def too_deep(text: str) -> int | None:
+    """The offset where flow brackets open deeper than MAX_DEPTH, checked before parsing: the YAML parser takes
+    time quadratic in that depth. Brackets inside strings count too; only unclosed ones can add up."""
+    depth = 0
+    for match in BRACKETS.finditer(text):
+        depth += 1 if match[0] in "[{" else -1
+        if depth > MAX_DEPTH:
+            return match.start()
+    return None
+
+
+def printable(char: str) -> bool:
+    """A character XML 1.0 can hold that is not a C0/C1 control (tab and line ends allowed)."""
+    code = ord(char)
+    if char in "\t\n\r":
+        return True
+    return not (code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF))
+
+
 class _Converter:
     """Turns a composed node tree into Python values, recording marks and refusing what we do not accept."""
 
@@ -74,6 +106,8 @@ class _Converter:
         if self.nodes > MAX_NODES:
             raise _Budget()
         mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+        if len(parts) > MAX_DEPTH:
+            raise _TooDeep(mark)
         self.doc.value_marks[parts] = mark
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, parts)
@@ -83,7 +117,14 @@ class _Converter:
             return [self.convert(item, parts + (i,)) for i, item in enumerate(node.value)]
         if node.tag not in SCALAR_TAGS:
             return self._bad_tag(node, parts)
-        value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
+        try:
+            value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
+        except ValueError:  # a timestamp the calendar does not have: 2020-02-30
+            self._error(mark, parts, f"expected a date YYYY-MM-DD, got '{node.value}', which is not a day "
+                                     "of the calendar")
+            return None
+        if isinstance(value, str):
+            return self._plain_text(value, mark, parts)
         if isinstance(value, datetime.datetime):
             return value.date() if value.time() == datetime.time() and value.tzinfo is None else value
         return value
@@ -110,6 +151,15 @@ class _Converter:
             result[key] = self.convert(value_node, parts + (key,))
         return result
 
+    def _plain_text(self, value: str, mark, parts):
+        """A string holding no control character (an XML file cannot carry one); YAML escapes can write them."""
+        bad = next((i for i, c in enumerate(value) if not printable(c)), None)
+        if bad is None:
+            return value
+        self._error(mark, parts, f"expected text without control characters, got U+{ord(value[bad]):04X} at "
+                                 f"character {bad + 1}; remove it")
+        return None
+
     def _bad_tag(self, node, parts):
         mark = (node.start_mark.line + 1, node.start_mark.column + 1)
         tag = node.tag.replace("tag:yaml.org,2002:", "!!")
@@ -128,7 +178,7 @@ def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
         return None
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as some editors write, is fine
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         diags.error(Loc(rel, line, 1), "expected UTF-8 text, got bytes that are not UTF-8; save the file as UTF-8")
@@ -140,8 +190,23 @@ def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
     text = read_text(path, rel, diags)
     if text is None:
         return None
+    deep = too_deep(text)
+    if deep is not None:
+        line, col = text.count("\n", 0, deep) + 1, deep - (text.rfind("\n", 0, deep) + 1) + 1
+        diags.error(Loc(rel, line, col), f"expected at most {MAX_DEPTH} levels of nesting, got more; "
+                                         "close the brackets")
+        return None
     try:
         nodes = list(yaml.compose_all(text, Loader=COMPOSER))
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        diags.error(Loc(rel, line, col), f"expected printable text, got the control character U+{exc.character:04X}; "
+                                         "remove it")
+        return None
+    except RecursionError:
+        diags.error(Loc(rel, 1, 1), f"expected at most {MAX_DEPTH} levels of nesting, got more")
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -166,5 +231,9 @@ def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
     except _Budget:
         diags.error(Loc(rel, 1, 1), f"expected at most {MAX_NODES} values, got more (aliases expand too far); "
                                     "write the content out without '*' aliases")
+        return None
+    except _TooDeep as exc:
+        diags.error(Loc(rel, *exc.mark), f"expected at most {MAX_DEPTH} levels of nesting, got more "
+                                         "(an alias inside its own anchor, or blocks nested too deep)")
         return None
     return doc if len(diags.errors) == before else None
