@@ -93,11 +93,13 @@ class Cache:
 
     def __init__(self, out: Path):
         self.out, self.path = out, out / CACHE_FILE
+        self.entries: dict = {}
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
-            self.entries = data["units"] if data.get("format") == CACHE_FORMAT else {}
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
-            self.entries = {}
+        except (OSError, ValueError):
+            return  # no cache, or a damaged one: build everything
+        if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("units"), dict):
+            self.entries = data["units"]
 
     def fresh(self, unit: Unit, key: str) -> list[Path] | None:
         """The unit's archives when it was built with this key and every archive is still as written."""
