@@ -9,6 +9,7 @@ no HTML-only entities), so a target may embed it in XML.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import nh3
 from markdown_it import MarkdownIt
@@ -34,6 +35,8 @@ def sanitise(html: str) -> str:
     return VOID.sub(lambda m: f"<{m[1]}{m[2] or ''} />", clean).replace("&nbsp;", "&#160;")
 
 
+@lru_cache(maxsize=8192)
 def to_html(text: str) -> Markup:
-    """The HTML of one Markdown text; raw HTML in the source is escaped, and the result is allowlisted."""
+    """The HTML of one Markdown text; raw HTML in the source is escaped, and the result is allowlisted.
+    Cached: a competence's lessons are rendered once however many courses hold it."""
     return Markup(sanitise(_RENDERER.render(text)))

@@ -84,12 +84,8 @@ def too_deep(text: str) -> int | None:
     return None
 
 
-def printable(char: str) -> bool:
-    """A character XML 1.0 can hold that is not a C0/C1 control (tab and line ends allowed)."""
-    code = ord(char)
-    if char in "\t\n\r":
-        return True
-    return not (code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF or code in (0xFFFE, 0xFFFF))
+# Characters XML 1.0 cannot hold, and C1 controls: YAML escapes ("\\x07", "\\0") can write them into a string.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Converter:
@@ -153,11 +149,11 @@ class _Converter:
 
     def _plain_text(self, value: str, mark, parts):
         """A string holding no control character (an XML file cannot carry one); YAML escapes can write them."""
-        bad = next((i for i, c in enumerate(value) if not printable(c)), None)
+        bad = CONTROL.search(value)
         if bad is None:
             return value
-        self._error(mark, parts, f"expected text without control characters, got U+{ord(value[bad]):04X} at "
-                                 f"character {bad + 1}; remove it")
+        self._error(mark, parts, f"expected text without control characters, got U+{ord(bad[0]):04X} at "
+                                 f"character {bad.start() + 1}; remove it")
         return None
 
     def _bad_tag(self, node, parts):
