@@ -38,9 +38,10 @@ from musa.build import build, default_jobs  # noqa: E402
 from musa.cli import run as cli  # noqa: E402
 from musa.exporters import targets  # noqa: E402
 from musa.project import load  # noqa: E402
-from synthetic import write_catalogue  # noqa: E402
+from synthetic import SIZES, write_catalogue  # noqa: E402
 
-SIZES = (42, 420, 2100)
+
+COURSES = dict(SIZES)
 
 
 def timed(function) -> float:
@@ -88,8 +89,7 @@ def edit_one_competence(root: Path) -> str:
 
 def measure(root: Path, jobs: int) -> dict:
     """Every figure for one catalogue, in this process."""
-    loaded = load(root)
-    project = loaded.project
+    project = load(root).project
     competences, courses = len(project.competences), len(project.courses())
     figures: dict = {"competences": competences, "courses": courses,
                      "check_s": check_seconds(root, 3 if competences <= 420 else 1), "targets": {}}
@@ -160,7 +160,8 @@ HEADER = (f"{'':>6} {'comp':>5} {'crs':>4} {'check':>7} {'build':>8} {'stdlib':>
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", default=",".join(map(str, SIZES)), help="competence counts (multiples of 42)")
+    parser.add_argument("--sizes", default=",".join(str(c) for c, _ in SIZES),
+                        help=f"competence counts, of {', '.join(f'{c} ({n} courses)' for c, n in SIZES)}")
     parser.add_argument("--jobs", type=int, default=default_jobs())
     parser.add_argument("--no-real", action="store_true", help="skip the repository's own content")
     parser.add_argument("--json", type=Path, default=HERE / "results.json")
@@ -171,7 +172,8 @@ def main() -> None:
             figures = measure(ROOT, args.jobs)
         else:
             with tempfile.TemporaryDirectory() as tmp:
-                figures = measure(write_catalogue(Path(tmp) / "catalogue", int(args.one)), args.jobs)
+                figures = measure(write_catalogue(Path(tmp) / "catalogue", int(args.one), COURSES[int(args.one)]),
+                                  args.jobs)
         print(json.dumps(figures))
         return
     kinds = ([] if args.no_real else ["real"]) + [s.strip() for s in args.sizes.split(",") if s.strip()]

@@ -15,6 +15,8 @@ import hashlib
 import json
 import multiprocessing
 import os
+import pickle
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -72,12 +74,14 @@ def templates_digest(target: str) -> str:
 
 
 def unit_key(exporter: Exporter, course: Course | None) -> str:
-    """Everything a unit's bytes depend on: tool version and code, the target's templates, language, archive
-    time, and the model slice the unit reads."""
+    """Everything a unit's bytes depend on: tool version and code, the Python that runs it, the target's
+    templates, language, archive time, and the model slice the unit reads (pickled: the model is frozen
+    dataclasses of strings, numbers, dates and tuples, whose pickle is the same in every run)."""
     digest = hashlib.sha256()
-    for part in (str(CACHE_FORMAT), __version__, code_digest(), templates_digest(exporter.name), exporter.name,
-                 exporter.lang, str(source_epoch()), repr(exporter.inputs(course))):
+    for part in (str(CACHE_FORMAT), __version__, sys.version, code_digest(), templates_digest(exporter.name),
+                 exporter.name, exporter.lang, str(source_epoch())):
         digest.update(part.encode("utf-8") + b"\0")
+    digest.update(pickle.dumps(exporter.inputs(course), protocol=5))
     return digest.hexdigest()
 
 

@@ -98,14 +98,14 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
         if name not in available:
             raise click.BadParameter(f"unknown target '{name}'; known: {', '.join(available) or 'none yet'}",
                                      param_hint="--target")
-    result = loaded_or_fail(settings)
+    project = loaded_or_fail(settings).project  # the sources are dropped: only the model is needed now
     out = out or settings.project / "build"
     names = list(dict.fromkeys(chosen or available))
     progress = Progress(sys.stderr)
-    outcome = run_build(result.project, out, names, jobs=jobs, use_cache=not force, progress=progress.update)
+    outcome = run_build(project, out, names, jobs=jobs, use_cache=not force, progress=progress.update)
     progress.finish()
     if as_json:
-        click.echo(json.dumps(summary(result.project, outcome), indent=2))
+        click.echo(json.dumps(summary(project, outcome), indent=2))
         return
     if not names:
         click.echo("no targets registered: the sources are valid, nothing to write")

@@ -34,6 +34,9 @@ class Sources:
     def all_ids(self) -> set[str]:
         return {i for kind in self.docs.values() for i in kind} | self.broken
 
+    def has_id(self, ident: str) -> bool:
+        return ident in self.broken or any(ident in kind for kind in self.docs.values())
+
     def body(self, doc: Document, parts: tuple, value: dict):
         """A lesson/session body: inline `body`, or the Markdown read from its `file`."""
         if "body" in value:
@@ -94,7 +97,7 @@ def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnost
         if isinstance(ident, str):
             sources.broken.add(ident)
         return
-    if ident in sources.all_ids():
+    if sources.has_id(ident):
         diags.error(doc.loc(("id",)), f"expected a unique id, got '{ident}', which another file already uses")
         return
     _read_bodies(sources, kind, doc, diags)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,13 +38,24 @@ def key_path(parts) -> str:
     return text
 
 
+COLUMNS = 1 << 20  # marks are packed into one int; a column beyond this is clamped
+
+
+def pack(mark: tuple[int, int]) -> int:
+    return mark[0] * COLUMNS + min(mark[1], COLUMNS - 1)
+
+
+def unpack(packed: int) -> tuple[int, int]:
+    return divmod(packed, COLUMNS)
+
+
 @dataclass
 class Document:
     """A YAML file as plain Python data plus the line and column of every value and key."""
 
     path: str
     data: object
-    value_marks: dict = field(default_factory=dict)
+    value_marks: dict = field(default_factory=dict)  # parts → line * COLUMNS + column: one int, not a pair
     key_marks: dict = field(default_factory=dict)
 
     def loc(self, parts=(), key: bool = False) -> Loc:
@@ -54,7 +66,7 @@ class Document:
         while probe not in marks and probe:
             probe = probe[:-1]
             marks = self.value_marks
-        line, col = marks.get(probe, (1, 1))
+        line, col = unpack(marks.get(probe, pack((1, 1))))
         return Loc(self.path, line, col, key_path(parts))
 
 
@@ -104,7 +116,7 @@ class _Converter:
         mark = (node.start_mark.line + 1, node.start_mark.column + 1)
         if len(parts) > MAX_DEPTH:
             raise _TooDeep(mark)
-        self.doc.value_marks[parts] = mark
+        self.doc.value_marks[parts] = pack(mark)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, parts)
         if isinstance(node, yaml.SequenceNode):
@@ -120,7 +132,7 @@ class _Converter:
                                      "of the calendar")
             return None
         if isinstance(value, str):
-            return self._plain_text(value, mark, parts)
+            return self._plain_text(sys.intern(value) if len(value) <= 16 else value, mark, parts)
         if isinstance(value, datetime.datetime):
             return value.date() if value.time() == datetime.time() and value.tzinfo is None else value
         return value
@@ -137,14 +149,14 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._error(key_mark, parts, "expected a plain key, got a mapping or list as key")
                 continue
-            key = key_node.value
+            key = sys.intern(key_node.value)  # the same few keys in every file: one string each
+            here = parts + (key,)
             if key in result:
-                first = self.doc.key_marks[parts + (key,)]
-                self._error(key_mark, parts + (key,),
-                            f"duplicate key '{key}' (first at line {first[0]}); keep one")
+                first = unpack(self.doc.key_marks[here])
+                self._error(key_mark, here, f"duplicate key '{key}' (first at line {first[0]}); keep one")
                 continue
-            self.doc.key_marks[parts + (key,)] = key_mark
-            result[key] = self.convert(value_node, parts + (key,))
+            self.doc.key_marks[here] = pack(key_mark)
+            result[key] = self.convert(value_node, here)
         return result
 
     def _plain_text(self, value: str, mark, parts):
