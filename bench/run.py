@@ -106,29 +106,35 @@ def measure(root: Path, jobs: int) -> dict:
         build_s = sum(t["build_s"] for t in figures["targets"].values())
         stdlib_s = sum(t["stdlib_write_s"] for t in figures["targets"].values())
         figures.update(build_s=build_s, stdlib_write_s=stdlib_s, ratio_to_stdlib=build_s / stdlib_s if stdlib_s else None,
-                       build_ms_per_competence=1000 * build_s / competences)
+                       build_ms_per_competence=1000 * build_s / competences,
+                       check_ms_per_competence=1000 * figures["check_s"] / competences)
         out = Path(tmp) / "parallel"
         names = list(targets())
         figures["jobs"] = jobs
         figures["parallel_build_s"] = timed(lambda: build(project, out, names, jobs=jobs))
         figures["parallel_ratio_to_stdlib"] = figures["parallel_build_s"] / stdlib_s if stdlib_s else None
         full = figures["check_s"] + figures["parallel_build_s"]
+        del project  # from here on only the edited copy's model is alive, as in a real rebuild
         copy = Path(tmp) / "edited"
         for folder in ("competences", "roles", "content"):
             if (root / folder).is_dir():
                 shutil.copytree(root / folder, copy / folder)
         edited = edit_one_competence(copy)
         build(load(copy).project, out, names, jobs=jobs)  # the cache is keyed by content, not by folder
-        outcome = None
+        phases: dict = {}
 
         def rebuild():
-            nonlocal outcome
-            outcome = build(load(copy).project, out, names, jobs=jobs)
-        figures["incremental"] = {"edited": edited}
+            start = time.perf_counter()
+            edited_project = load(copy).project
+            phases["load_s"] = time.perf_counter() - start
+            phases["outcome"] = build(edited_project, out, names, jobs=jobs)
+            phases["build_s"] = time.perf_counter() - start - phases["load_s"]
         edit_one_competence(copy)
         seconds = timed(rebuild)
-        figures["incremental"].update(seconds=seconds, built=outcome.built, skipped=outcome.skipped,
-                                      share_of_full=seconds / full)
+        outcome = phases.pop("outcome")
+        figures["incremental"] = {"edited": edited, "seconds": seconds, **phases, "built": outcome.built,
+                                  "skipped": outcome.skipped, "share_of_full": seconds / full,
+                                  "build_share_of_full_build": phases["build_s"] / figures["parallel_build_s"]}
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     figures["peak_mb"] = self_kb / 1024
@@ -151,11 +157,13 @@ def row(name: str, f: dict) -> str:
     return (f"{name:>6} {f['competences']:>5} {f['courses']:>4} {f['check_s'] * 1000:>7.0f} "
             f"{f['build_s']:>8.2f} {f['stdlib_write_s']:>7.2f} {f['ratio_to_stdlib']:>6.1f} "
             f"{f['parallel_build_s']:>8.2f} {f['parallel_ratio_to_stdlib']:>6.1f} {f['build_ms_per_competence']:>7.1f} "
-            f"{inc['seconds']:>6.2f} {100 * inc['share_of_full']:>5.1f}% {f['peak_mb']:>6.0f}  {per_target}")
+            f"{inc['seconds']:>6.2f} {100 * inc['share_of_full']:>5.1f}% {100 * inc['build_share_of_full_build']:>5.1f}% "
+            f"{inc['built']:>3}/{inc['built'] + inc['skipped']:<4} {f['peak_mb']:>6.0f}  {per_target}")
 
 
 HEADER = (f"{'':>6} {'comp':>5} {'crs':>4} {'check':>7} {'build':>8} {'stdlib':>7} {'ratio':>6} "
-          f"{'build-j':>8} {'ratio-j':>6} {'ms/comp':>7} {'incr':>6} {'incr%':>6} {'MB':>6}  per target (serial)")
+          f"{'build-j':>8} {'ratio-j':>6} {'ms/comp':>7} {'incr':>6} {'incr%':>6} {'bld%':>6} {'units':>8} {'MB':>6}  "
+          "per target (serial)")
 
 
 def main() -> None:
@@ -182,7 +190,8 @@ def main() -> None:
                "targets": list(targets()), "runs": {}}
     print("times in seconds unless marked; ratio = serial build / standard-library write of the same bytes; "
           "-j = with --jobs; incr = rebuild after editing one competence (load + build), incr% of a full "
-          "check + build -j; MB = peak resident memory")
+          "check + build -j, bld% its build phase against a full build -j; units = rebuilt/all; "
+          "MB = peak resident memory")
     print(HEADER)
     for kind in kinds:
         figures = child(kind, args.jobs)
@@ -190,9 +199,10 @@ def main() -> None:
         print(row(kind, figures), flush=True)
     synthetic = [results["runs"][k] for k in kinds if k != "real"]
     if len(synthetic) >= 2:
-        results["cost_per_competence_growth"] = (synthetic[-1]["build_ms_per_competence"]
-                                                 / synthetic[0]["build_ms_per_competence"])
-        print(f"cost per competence, largest / smallest: {results['cost_per_competence_growth']:.2f}×")
+        for figure in ("build", "check"):
+            growth = synthetic[-1][f"{figure}_ms_per_competence"] / synthetic[0][f"{figure}_ms_per_competence"]
+            results[f"{figure}_cost_per_competence_growth"] = growth
+            print(f"{figure} cost per competence, largest / smallest catalogue: {growth:.2f}×")
     args.json.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     print(f"wrote {args.json}")
 

@@ -4,6 +4,7 @@ exactly the unchanged units; a failed or killed build never leaves a partial arc
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import os
 import pathlib
@@ -20,6 +21,7 @@ from archives import archive_members
 from conftest import ROOT
 from musa import archive, build as building
 from musa.exporters import REGISTRY, targets
+from musa.buildreport import Progress, table_lines
 from musa.exporters.base import Exporter
 from musa.project import load
 
@@ -273,3 +275,39 @@ def test_killed_at_random_moments_every_archive_is_whole(previous, real_copy, re
         for name, data in tree(out).items():
             assert data in (before[name], reference[name]), f"{name} after a kill at {delay} s"
     assert hashlib.sha256(b"".join(tree(out).values())).digest()  # every archive read back whole
+
+
+# What a person sees.
+
+class Terminal(io.StringIO):
+    """Stands in for a terminal: a text stream that says it is one."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_and_silence_elsewhere(minimal, tmp_path):
+    model = load(minimal).project
+    for stream, shown in ((Terminal(), True), (io.StringIO(), False)):
+        progress = Progress(stream)
+        building.build(model, tmp_path / str(shown), list(targets()), jobs=1, progress=progress.update)
+        progress.finish()
+        text = stream.getvalue()
+        assert ("[1/" in text and "built olx/curator" in text and text.endswith("\r\x1b[K")) == shown
+        assert text == "" or shown
+
+
+def test_table_lists_every_archive_with_its_contents(minimal, tmp_path, cli):
+    outcome = building.build(load(minimal).project, tmp_path, ["olx"], jobs=1)
+    header, rule, *rows, total = table_lines(outcome, tmp_path)
+    assert header.split() == ["course", "target", "archive", "size", "quizzes", "questions", "rubrics"]
+    assert set(rule) <= {"-", " "}
+    assert [row.split()[:3] for row in rows] == [["curator", "olx", "olx/curator.tar.gz"]]
+    assert rows[0].split()[-3:] == ["2", "12", "3"]  # 2 competence quizzes of 6 questions; 2 rubrics + logbook
+    assert total.startswith("1 archives, ") and total.endswith("1 built, 0 up to date")
+    again = cli("--project", minimal, "build", "--out", tmp_path)
+    assert (again.code, again.out, again.err) == (0, "", "")  # not a terminal: quiet
+    summary = json.loads(cli("--project", minimal, "build", "--out", tmp_path, "--json").out)
+    assert summary["archives"][0] | {"path": ""} == {"course": "curator", "target": "olx", "path": "",
+                                                     "size": summary["archives"][0]["size"], "quizzes": 2,
+                                                     "questions": 12, "rubrics": 3, "cached": True}
