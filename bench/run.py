@@ -98,9 +98,10 @@ def measure(root: Path, jobs: int) -> dict:
         for name in targets():
             written: list = []
             seconds = timed(lambda: written.extend(build(project, out, [name], jobs=1, use_cache=False).written))
-            members = {w.path: members_of(w.path) for w in written}
-            repack = timed(lambda: [stdlib_write(p, m, Path(tmp) / f"repack{''.join(p.suffixes)}")
-                                    for p, m in members.items()])
+            repack = 0.0
+            for w in written:  # one archive's members in memory at a time
+                members = members_of(w.path)
+                repack += timed(lambda: stdlib_write(w.path, members, Path(tmp) / f"repack{''.join(w.path.suffixes)}"))
             figures["targets"][name] = {"build_s": seconds, "stdlib_write_s": repack, "archives": len(written),
                                         "bytes": sum(w.size for w in written)}
         build_s = sum(t["build_s"] for t in figures["targets"].values())
@@ -114,7 +115,7 @@ def measure(root: Path, jobs: int) -> dict:
         figures["parallel_build_s"] = timed(lambda: build(project, out, names, jobs=jobs))
         figures["parallel_ratio_to_stdlib"] = figures["parallel_build_s"] / stdlib_s if stdlib_s else None
         full = figures["check_s"] + figures["parallel_build_s"]
-        del project  # from here on only the edited copy's model is alive, as in a real rebuild
+        project = None  # from here on only the edited copy's model is alive, as in a real rebuild
         copy = Path(tmp) / "edited"
         for folder in ("competences", "roles", "content"):
             if (root / folder).is_dir():
@@ -135,11 +136,24 @@ def measure(root: Path, jobs: int) -> dict:
         figures["incremental"] = {"edited": edited, "seconds": seconds, **phases, "built": outcome.built,
                                   "skipped": outcome.skipped, "share_of_full": seconds / full,
                                   "build_share_of_full_build": phases["build_s"] / figures["parallel_build_s"]}
+        figures["command"] = build_command(root, Path(tmp) / "command")
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     figures["peak_mb"] = self_kb / 1024
     figures["peak_worker_mb"] = children_kb / 1024
     return figures
+
+
+def build_command(root: Path, out: Path) -> dict:
+    """`musa-build build --jobs 1 --force` as its own process: wall time and peak memory of the whole command."""
+    start = time.perf_counter()
+    process = subprocess.Popen([sys.executable, "-m", "musa", "--project", str(root), "build", "--out", str(out),
+                                "--jobs", "1", "--force"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    if os.waitstatus_to_exitcode(status):
+        raise SystemExit(f"musa-build build failed on {root}")
+    return {"seconds": time.perf_counter() - start, "peak_mb": usage.ru_maxrss / 1024}
 
 
 def child(kind: str, jobs: int) -> dict:
@@ -158,11 +172,12 @@ def row(name: str, f: dict) -> str:
             f"{f['build_s']:>8.2f} {f['stdlib_write_s']:>7.2f} {f['ratio_to_stdlib']:>6.1f} "
             f"{f['parallel_build_s']:>8.2f} {f['parallel_ratio_to_stdlib']:>6.1f} {f['build_ms_per_competence']:>7.1f} "
             f"{inc['seconds']:>6.2f} {100 * inc['share_of_full']:>5.1f}% {100 * inc['build_share_of_full_build']:>5.1f}% "
-            f"{inc['built']:>3}/{inc['built'] + inc['skipped']:<4} {f['peak_mb']:>6.0f}  {per_target}")
+            f"{inc['built']:>3}/{inc['built'] + inc['skipped']:<4} {f['command']['seconds']:>6.2f} "
+            f"{f['command']['peak_mb']:>6.0f}  {per_target}")
 
 
 HEADER = (f"{'':>6} {'comp':>5} {'crs':>4} {'check':>7} {'build':>8} {'stdlib':>7} {'ratio':>6} "
-          f"{'build-j':>8} {'ratio-j':>6} {'ms/comp':>7} {'incr':>6} {'incr%':>6} {'bld%':>6} {'units':>8} {'MB':>6}  "
+          f"{'build-j':>8} {'ratio-j':>6} {'ms/comp':>7} {'incr':>6} {'incr%':>6} {'bld%':>6} {'units':>8} {'cmd':>6} {'MB':>6}  "
           "per target (serial)")
 
 
@@ -191,7 +206,7 @@ def main() -> None:
     print("times in seconds unless marked; ratio = serial build / standard-library write of the same bytes; "
           "-j = with --jobs; incr = rebuild after editing one competence (load + build), incr% of a full "
           "check + build -j, bld% its build phase against a full build -j; units = rebuilt/all; "
-          "MB = peak resident memory")
+          "cmd = the whole `musa-build build --jobs 1 --force` command, MB its peak resident memory")
     print(HEADER)
     for kind in kinds:
         figures = child(kind, args.jobs)

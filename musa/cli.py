@@ -13,7 +13,7 @@ from . import __version__
 from .errors import ContentError
 from .exporters import targets
 from .project import load
-from .summary import counts, summary_lines
+from .summary import summary_lines
 
 INTERNAL_ERROR = 3
 

@@ -11,7 +11,7 @@ from musa.exporters import targets
 
 FIGURES = {"competences", "courses", "check_s", "targets", "build_s", "stdlib_write_s", "ratio_to_stdlib",
            "check_ms_per_competence",
-           "build_ms_per_competence", "jobs", "parallel_build_s", "parallel_ratio_to_stdlib", "incremental",
+           "build_ms_per_competence", "command", "jobs", "parallel_build_s", "parallel_ratio_to_stdlib", "incremental",
            "peak_mb", "peak_worker_mb"}
 
 

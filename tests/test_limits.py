@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import PROJECTS, copy_project
+from conftest import copy_project
 from test_broken_projects import CASES, BROKEN, HEADER, materialise
 
 SECONDS = 2.0
