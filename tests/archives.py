@@ -16,9 +16,17 @@ MARKUP = re.compile(r"\s*<[A-Za-z!/]")
 EXECUTABLE_URL = ("javascript:", "vbscript:", "data:text/html")
 
 
+def is_archive(data: bytes) -> bool:
+    """A zip or a gzip file (tar.gz, Moodle .mbz), by its first bytes."""
+    return data[:4] == b"PK\x03\x04" or data[:2] == b"\x1f\x8b"
+
+
 def archive_members(name: str, data: bytes) -> dict[str, bytes]:
-    """The files of a zip or tar.gz archive (Moodle .mbz is a tar.gz), by member name."""
-    if name.endswith(".zip") or data[:2] == b"PK":
+    """The files of a zip or tar.gz archive (Moodle .mbz is a tar.gz), by member name; a file that is not an
+    archive (a page of a site) is its own single member."""
+    if not is_archive(data):
+        return {name: data}
+    if data[:2] == b"PK":
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
             return {i.filename: archive.read(i) for i in archive.infolist() if not i.is_dir()}
     with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as archive:

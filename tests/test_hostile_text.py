@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from archives import archive_members, decoded_texts, script_places, write
+from archives import archive_members, decoded_texts, is_archive, script_places, write
 from conftest import PROJECTS
 from musa.exporters import targets
 from musa.markdown import to_html
@@ -86,10 +86,12 @@ def test_author_text_is_inert_and_round_trips_in_every_target(texts):
             for path, data in exporter(project, Path(tmp)).render().items():
                 members = archive_members(path.name, data)
                 kind, report = validate(write(path, data))
-                assert kind is not None, f"{name}: {path.name}: no validator recognises it"
-                assert report.problems == [], f"{name}: {path.name}: {report.problems[:5]}"
+                if is_archive(data):  # every archive a target writes has a validator; a site's page may not
+                    assert kind is not None, f"{name}: {path.name}: no validator recognises it"
+                if kind is not None:
+                    assert report.problems == [], f"{name}: {path.name}: {report.problems[:5]}"
                 assert [p for p in script_places(members) if "alert" in p or "⟨" in p] == [], name
                 found = [(int(m[1]), m[2]) for text in decoded_texts(members) for m in MARKER.finditer(text)]
-                assert found, f"{name}: {path.name}: carries no author text"
+                assert found or not is_archive(data), f"{name}: {path.name}: carries no author text"
                 wrong = [(n, got, expected[n]) for n, got in found if got != expected[n]]
                 assert wrong == [], f"{name}: {path.name}: texts changed on the way: {wrong[:3]}"
