@@ -71,16 +71,43 @@ def archive_bytes(name: str, members: dict[str, bytes], epoch: int | None = None
     raise ValueError(f"no archive format for {name!r}")
 
 
+def temporary_name(path: Path) -> Path:
+    """Where `path` is staged: a hidden name in the same folder, so the rename never crosses file systems."""
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp")
+
+
+def stage(path: Path, data: bytes) -> Path:
+    """Write `data` completely (flushed to disk) under the temporary name of `path`; return that name."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = temporary_name(path)
+    try:
+        with open(temporary, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
 def write_atomic(path: Path, data: bytes) -> None:
     """Write under a temporary name in the same folder, then rename into place."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    write_all({path: data})
+
+
+def write_all(files: dict[Path, bytes]) -> None:
+    """Stage every file first, then rename each into place: a failure while staging replaces nothing, and a
+    final name only ever holds a complete file."""
+    staged: list[tuple[Path, Path]] = []
     try:
-        temporary.write_bytes(data)
-        os.replace(temporary, path)
+        for path, data in sorted(files.items()):
+            staged.append((stage(path, data), path))
+        for temporary, path in staged:
+            os.replace(temporary, path)
     finally:
-        if temporary.exists():
-            temporary.unlink()
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
 
 
 def write_archive(path: Path, members: dict[str, bytes], epoch: int | None = None) -> int:

@@ -13,7 +13,7 @@ from . import __version__
 from .errors import ContentError
 from .exporters import targets
 from .project import load
-from .summary import counts, summary_lines
+from .summary import summary_lines
 
 INTERNAL_ERROR = 3
 
@@ -87,36 +87,40 @@ def schema(settings: Settings, out: Path | None) -> None:
 @click.option("--lang", "langs", multiple=True, metavar="LANG",
               help="Build in LANG (repeatable; default en): texts without a LANG version stay in English; "
                    "archives other than English are named <course>-LANG.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Build course × target pairs in N processes (default: the number of cores).")
+@click.option("--force", is_flag=True, help="Rebuild every archive, even those the cache finds up to date.")
 @click.pass_obj
-def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool,
-          langs: tuple[str, ...]) -> None:
-    """Build the archives of every course for the chosen targets."""
+def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool, langs: tuple[str, ...],
+          jobs: int | None, force: bool) -> None:
+    """Build the archives of every course for the chosen targets (unchanged ones are kept)."""
+    from .build import build as run_build
+    from .buildreport import Progress, summary, table_lines
     available = targets()
     for name in chosen:
         if name not in available:
             raise click.BadParameter(f"unknown target '{name}'; known: {', '.join(available) or 'none yet'}",
                                      param_hint="--target")
-    result = loaded_or_fail(settings)
-    declared = sorted({"en", *(lang for p in result.project.programmes for lang in p.languages)})
+    project = loaded_or_fail(settings).project  # the sources are dropped: only the model is needed now
+    declared = sorted({"en", *(lang for p in project.programmes for lang in p.languages)})
     for lang in langs:
         if lang not in declared:
             raise click.BadParameter(f"unknown language '{lang}'; the programmes declare: {', '.join(declared)}",
                                      param_hint="--lang")
     out = out or settings.project / "build"
-    names = list(chosen or available)
-    rendered = {name: {path: data for lang in dict.fromkeys(langs or ("en",))
-                       for path, data in available[name](result.project, out, lang).render().items()}
-                for name in names}
-    written = [w for name in names for w in available[name].write(rendered[name], name)]
+    names = list(dict.fromkeys(chosen or available))
+    progress = Progress(sys.stderr)
+    outcome = run_build(project, out, names, jobs=jobs, langs=tuple(dict.fromkeys(langs or ("en",))),
+                        use_cache=not force, progress=progress.update)
+    progress.finish()
     if as_json:
-        click.echo(json.dumps({"counts": counts(result.project),
-                               "archives": [{"course": w.course, "target": w.target, "path": str(w.path),
-                                             "size": w.size} for w in written]}, indent=2))
+        click.echo(json.dumps(summary(project, outcome), indent=2))
         return
     if not names:
         click.echo("no targets registered: the sources are valid, nothing to write")
-    for w in written:
-        click.echo(f"{w.target:12} {w.path} ({w.size} bytes)")
+    if sys.stdout.isatty():
+        for line in table_lines(outcome, out):
+            click.echo(line)
 
 
 @main.command()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import unicodedata
 from dataclasses import dataclass, field
 
 import click
@@ -41,7 +42,7 @@ class Diagnostic:
             prefix += "warning: "
         if self.loc.where:
             prefix += f"{self.loc.where}: "
-        return prefix + self.message
+        return visible(prefix + self.message)
 
 
 class Diagnostics:
@@ -98,6 +99,12 @@ def did_you_mean(word: str, candidates) -> str:
     """A ' (did you mean X?)' suffix when a candidate is close enough, else ''."""
     close = difflib.get_close_matches(str(word), sorted(map(str, candidates)), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def visible(text: str) -> str:
+    """Control and invisible formatting characters (bidi overrides, zero-width spaces) written as \\uXXXX, so that
+    a message shows what the file holds and cannot reorder the terminal's line."""
+    return "".join(f"\\u{ord(c):04x}" if unicodedata.category(c) in ("Cc", "Cf", "Cs") else c for c in text)
 
 
 def describe(value) -> str:

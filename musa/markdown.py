@@ -1,13 +1,42 @@
-"""Markdown to HTML for every exporter: CommonMark plus tables, raw HTML disabled (it is shown as text)."""
+"""Markdown to HTML for every exporter: CommonMark plus tables, raw HTML shown as text, then an allowlist.
+
+Raw HTML in the sources is escaped (shown as text, so `<title>` round-trips); the rendered HTML then passes
+through nh3 with the allowlist below, so no script, style, event attribute or `javascript:` link reaches any
+target whatever the Markdown parser lets through. The result is also well-formed XHTML (void elements closed,
+no HTML-only entities), so a target may embed it in XML.
+"""
 
 from __future__ import annotations
 
+import re
+from functools import lru_cache
+
+import nh3
 from markdown_it import MarkdownIt
 from markupsafe import Markup
 
 _RENDERER = MarkdownIt("commonmark", {"html": False}).enable("table")
 
+# Everything the Markdown renderer emits, and nothing else.
+TAGS = frozenset({"a", "blockquote", "br", "code", "em", "h1", "h2", "h3", "h4", "h5", "h6", "hr", "img", "li",
+                  "ol", "p", "pre", "strong", "table", "tbody", "td", "th", "thead", "tr", "ul"})
+ATTRIBUTES = {"a": {"href", "title"}, "img": {"src", "alt", "title"}, "ol": {"start"},
+              "td": {"style"}, "th": {"style"}}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+STYLE_PROPERTIES = frozenset({"text-align"})
+VOID = re.compile(r"<(br|hr|img)(\s[^>]*)?>")
 
+
+def sanitise(html: str) -> str:
+    """Keep only the allowlisted tags, attributes, URL schemes and style properties."""
+    clean = nh3.clean(html, tags=set(TAGS), attributes={k: set(v) for k, v in ATTRIBUTES.items()},
+                      url_schemes=set(URL_SCHEMES), link_rel=None, strip_comments=True,
+                      filter_style_properties=set(STYLE_PROPERTIES))
+    return VOID.sub(lambda m: f"<{m[1]}{m[2] or ''} />", clean).replace("&nbsp;", "&#160;")
+
+
+@lru_cache(maxsize=8192)
 def to_html(text: str) -> Markup:
-    """The HTML of one Markdown text; any raw HTML in the source is escaped, never passed through."""
-    return Markup(_RENDERER.render(text))
+    """The HTML of one Markdown text; raw HTML in the source is escaped, and the result is allowlisted.
+    Cached: a competence's lessons are rendered once however many courses hold it."""
+    return Markup(sanitise(_RENDERER.render(text)))

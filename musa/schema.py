@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import math
 import re
 from dataclasses import dataclass
 
@@ -64,6 +65,8 @@ class Number(Type):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return False
         if self.integer and not isinstance(value, int):
+            return False
+        if isinstance(value, float) and not math.isfinite(value):
             return False
         return ((self.minimum is None or value >= self.minimum)
                 and (self.maximum is None or value <= self.maximum)

@@ -34,6 +34,9 @@ class Sources:
     def all_ids(self) -> set[str]:
         return {i for kind in self.docs.values() for i in kind} | self.broken
 
+    def has_id(self, ident: str) -> bool:
+        return ident in self.broken or any(ident in kind for kind in self.docs.values())
+
     def body(self, doc: Document, parts: tuple, value: dict):
         """A lesson/session body: inline `body`, or the Markdown read from its `file`."""
         if "body" in value:
@@ -52,6 +55,9 @@ def read_sources(root: Path, diags: Diagnostics) -> Sources:
     for kind, folder in FOLDERS.items():
         sources.docs[kind] = {}
         base = root / folder
+        if base.is_symlink():
+            diags.error(Loc(folder), "expected a folder inside the project, got a symbolic link; copy the files in")
+            continue
         if not base.is_dir():
             continue
         for path in sorted(base.iterdir()):
@@ -74,7 +80,7 @@ def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnost
     if doc is None:
         sources.broken.add(path.stem)  # its id is unknown: do not report references to it as unknown
         return
-    first = path.read_text(encoding="utf-8").split("\n", 1)[0].strip()
+    first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].strip()
     expected = schema_comment(kind, rel)
     if first != expected:
         diags.warning(Loc(rel, 1, 1), f"expected the first line '{expected}', got {first[:60]!r}")
@@ -91,7 +97,7 @@ def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnost
         if isinstance(ident, str):
             sources.broken.add(ident)
         return
-    if ident in sources.all_ids():
+    if sources.has_id(ident):
         diags.error(doc.loc(("id",)), f"expected a unique id, got '{ident}', which another file already uses")
         return
     _read_bodies(sources, kind, doc, diags)
@@ -142,13 +148,16 @@ def read_content_file(root: Path, ref: str, loc: Loc, diags: Diagnostics) -> str
                          "references may not use '..' or start with '/'")
         return None
     path = root / CONTENT / ref
-    probe = root / CONTENT
-    for part in Path(ref).parts:
+    probe = root
+    for part in (CONTENT, *Path(ref).parts):
         probe = probe / part
         if probe.is_symlink():
             diags.error(loc, f"expected a regular file inside content/, got a symbolic link at '{ref}'; "
                              "copy the file instead")
             return None
+    if path.is_dir():
+        diags.error(loc, f"expected a Markdown file under content/, got '{ref}', which is a folder")
+        return None
     if not path.is_file():
         near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md")) if path.parent.is_dir() else []
         diags.error(loc, f"expected an existing file under content/, got '{ref}', which does not exist"

@@ -7,7 +7,7 @@ from .schema import AnyOf, Bool, Date, Enum, F, Int, List, Number, Obj, Str, Tag
 ID = Str(r"[a-z0-9]+(?:-[a-z0-9]+)*", "an id (lower-case letters, digits and single '-')")
 LOCAL_ID = ID
 IDS = List(ID)
-HOURS = Number(exclusive_minimum=0)
+HOURS = Number(exclusive_minimum=0, maximum=10_000)  # a bound that keeps sums and dates sane
 MARKDOWN = Text()
 ECF_LEVEL = Str(r"e-[1-5]", "an e-CF level e-1 … e-5")
 LEVEL = AnyOf("an e-CF level e-1 … e-5 or a DigComp level 1 … 8", ECF_LEVEL, Int(1, 8))
@@ -72,7 +72,7 @@ QUIZ = Obj("a quiz", {
 })
 
 LEVEL_ROW = Obj("a rubric level", {
-    "points": F(Int(minimum=0), doc="Whole points: Open edX's ORA2 stores rubric points as integers."),
+    "points": F(Int(minimum=0, maximum=1000), doc="Whole points: Open edX's ORA2 stores rubric points as integers."),
     "label": F(Text()),
     "descriptor": F(Text(), doc="What work at this level looks like."),
 })

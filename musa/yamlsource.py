@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime
+import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -12,6 +14,7 @@ from .errors import Diagnostics, Loc
 
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 100_000
+MAX_DEPTH = 64  # levels of nesting; the deepest real file uses 7
 
 SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -35,13 +38,24 @@ def key_path(parts) -> str:
     return text
 
 
+COLUMNS = 1 << 20  # marks are packed into one int; a column beyond this is clamped
+
+
+def pack(mark: tuple[int, int]) -> int:
+    return mark[0] * COLUMNS + min(mark[1], COLUMNS - 1)
+
+
+def unpack(packed: int) -> tuple[int, int]:
+    return divmod(packed, COLUMNS)
+
+
 @dataclass
 class Document:
     """A YAML file as plain Python data plus the line and column of every value and key."""
 
     path: str
     data: object
-    value_marks: dict = field(default_factory=dict)
+    value_marks: dict = field(default_factory=dict)  # parts → line * COLUMNS + column: one int, not a pair
     key_marks: dict = field(default_factory=dict)
 
     def loc(self, parts=(), key: bool = False) -> Loc:
@@ -52,12 +66,38 @@ class Document:
         while probe not in marks and probe:
             probe = probe[:-1]
             marks = self.value_marks
-        line, col = marks.get(probe, (1, 1))
+        line, col = unpack(marks.get(probe, pack((1, 1))))
         return Loc(self.path, line, col, key_path(parts))
 
 
 class _Budget(Exception):
     pass
+
+
+class _TooDeep(Exception):
+    """Nesting deeper than MAX_DEPTH (runaway brackets, or an alias that contains itself)."""
+
+    def __init__(self, mark):
+        super().__init__(mark)
+        self.mark = mark
+
+
+BRACKETS = re.compile(r"[\[\]{}]")
+
+
+def too_deep(text: str) -> int | None:
+    """The offset where flow brackets open deeper than MAX_DEPTH, checked before parsing: the YAML parser takes
+    time quadratic in that depth. Brackets inside strings count too; only unclosed ones can add up."""
+    depth = 0
+    for match in BRACKETS.finditer(text):
+        depth += 1 if match[0] in "[{" else -1
+        if depth > MAX_DEPTH:
+            return match.start()
+    return None
+
+
+# Characters XML 1.0 cannot hold, and C1 controls: YAML escapes ("\\x07", "\\0") can write them into a string.
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
 class _Converter:
@@ -74,7 +114,9 @@ class _Converter:
         if self.nodes > MAX_NODES:
             raise _Budget()
         mark = (node.start_mark.line + 1, node.start_mark.column + 1)
-        self.doc.value_marks[parts] = mark
+        if len(parts) > MAX_DEPTH:
+            raise _TooDeep(mark)
+        self.doc.value_marks[parts] = pack(mark)
         if isinstance(node, yaml.MappingNode):
             return self._mapping(node, parts)
         if isinstance(node, yaml.SequenceNode):
@@ -83,7 +125,14 @@ class _Converter:
             return [self.convert(item, parts + (i,)) for i, item in enumerate(node.value)]
         if node.tag not in SCALAR_TAGS:
             return self._bad_tag(node, parts)
-        value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
+        try:
+            value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
+        except ValueError:  # a timestamp the calendar does not have: 2020-02-30
+            self._error(mark, parts, f"expected a date YYYY-MM-DD, got '{node.value}', which is not a day "
+                                     "of the calendar")
+            return None
+        if isinstance(value, str):
+            return self._plain_text(sys.intern(value) if len(value) <= 16 else value, mark, parts)
         if isinstance(value, datetime.datetime):
             return value.date() if value.time() == datetime.time() and value.tzinfo is None else value
         return value
@@ -100,15 +149,24 @@ class _Converter:
             if not isinstance(key_node, yaml.ScalarNode):
                 self._error(key_mark, parts, "expected a plain key, got a mapping or list as key")
                 continue
-            key = key_node.value
+            key = sys.intern(key_node.value)  # the same few keys in every file: one string each
+            here = parts + (key,)
             if key in result:
-                first = self.doc.key_marks[parts + (key,)]
-                self._error(key_mark, parts + (key,),
-                            f"duplicate key '{key}' (first at line {first[0]}); keep one")
+                first = unpack(self.doc.key_marks[here])
+                self._error(key_mark, here, f"duplicate key '{key}' (first at line {first[0]}); keep one")
                 continue
-            self.doc.key_marks[parts + (key,)] = key_mark
-            result[key] = self.convert(value_node, parts + (key,))
+            self.doc.key_marks[here] = pack(key_mark)
+            result[key] = self.convert(value_node, here)
         return result
+
+    def _plain_text(self, value: str, mark, parts):
+        """A string holding no control character (an XML file cannot carry one); YAML escapes can write them."""
+        bad = CONTROL.search(value)
+        if bad is None:
+            return value
+        self._error(mark, parts, f"expected text without control characters, got U+{ord(bad[0]):04X} at "
+                                 f"character {bad.start() + 1}; remove it")
+        return None
 
     def _bad_tag(self, node, parts):
         mark = (node.start_mark.line + 1, node.start_mark.column + 1)
@@ -128,7 +186,7 @@ def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
         return None
     raw = path.read_bytes()
     try:
-        return raw.decode("utf-8")
+        return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as some editors write, is fine
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         diags.error(Loc(rel, line, 1), "expected UTF-8 text, got bytes that are not UTF-8; save the file as UTF-8")
@@ -140,8 +198,23 @@ def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
     text = read_text(path, rel, diags)
     if text is None:
         return None
+    deep = too_deep(text)
+    if deep is not None:
+        line, col = text.count("\n", 0, deep) + 1, deep - (text.rfind("\n", 0, deep) + 1) + 1
+        diags.error(Loc(rel, line, col), f"expected at most {MAX_DEPTH} levels of nesting, got more; "
+                                         "close the brackets")
+        return None
     try:
         nodes = list(yaml.compose_all(text, Loader=COMPOSER))
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
+        diags.error(Loc(rel, line, col), f"expected printable text, got the control character U+{exc.character:04X}; "
+                                         "remove it")
+        return None
+    except RecursionError:
+        diags.error(Loc(rel, 1, 1), f"expected at most {MAX_DEPTH} levels of nesting, got more")
+        return None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
@@ -166,5 +239,9 @@ def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
     except _Budget:
         diags.error(Loc(rel, 1, 1), f"expected at most {MAX_NODES} values, got more (aliases expand too far); "
                                     "write the content out without '*' aliases")
+        return None
+    except _TooDeep as exc:
+        diags.error(Loc(rel, *exc.mark), f"expected at most {MAX_DEPTH} levels of nesting, got more "
+                                         "(an alias inside its own anchor, or blocks nested too deep)")
         return None
     return doc if len(diags.errors) == before else None

@@ -1,26 +1,51 @@
-"""The exporter lifecycle, defined once: render every archive in memory from the model, then write them all."""
+"""The exporter lifecycle, defined once: render every archive in memory from the model, then write them all.
+
+The unit of work (for `--jobs` and the incremental cache, see musa/build.py) is one target × one course, or
+one target × the whole project for a target that overrides `render()` (one file for the whole project).
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
 
 from ..archive import archive_bytes, write_atomic
-from ..model import Course, Project
+from ..model import Course, Programme, Project
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
 
 @dataclass(frozen=True)
 class Written:
-    """One archive a build wrote."""
+    """One archive a build wrote (or found up to date), with what it holds."""
 
     course: str
     target: str
     path: Path
     size: int
+    quizzes: int | None = None
+    questions: int | None = None
+    rubrics: int | None = None
+    cached: bool = False
+
+
+def course_contents(course: Course) -> dict[str, int]:
+    """Quizzes, questions and rubrics one course carries into a course archive."""
+    quizzes = [q for q in course.quizzes() if q is not None]
+    works = [a for a in course.assignments() if a is not None]
+    logbook = [course.placement.logbook] if course.placement is not None else []
+    return {"quizzes": len(quizzes), "questions": sum(len(q.questions) for q in quizzes),
+            "rubrics": sum(1 for a in (*works, *logbook) if a.rubric)}
+
+
+def programme_outline(programme: Programme) -> Programme:
+    """A programme with its courses cut to their headline fields: what one course's archive may read of the others."""
+    empty = {"competences": (), "weeks": (), "face_to_face": (), "days": (), "quiz": None, "assignment": None,
+             "placement": None, "outcomes": ()}
+    return dataclasses.replace(programme, courses=tuple(dataclasses.replace(c, **empty) for c in programme.courses))
 
 
 class Exporter:
@@ -28,6 +53,10 @@ class Exporter:
 
     Templates load from `templates/<name>/`, then from each folder in `shared_templates` (templates two targets
     share, such as `templates/scorm/` for both SCORM versions).
+
+    A target that writes one file for the whole project overrides `render()` instead; it is then built as one
+    unit. A target whose course archives read more of the model than the course and its programme's outline
+    overrides `inputs(course)` so that the incremental cache sees every change.
     """
 
     name = ""
@@ -38,8 +67,13 @@ class Exporter:
     def __init__(self, project: Project, out: Path, lang: str = "en"):
         self.project, self.out, self.lang = project, out, lang
         self.templates = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(TEMPLATES / f) for f in (self.name, *self.shared_templates)]),
+            loader=jinja2.FileSystemLoader([str(TEMPLATES / f) for f in self.template_folders()]),
             undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True)
+
+    @classmethod
+    def template_folders(cls) -> tuple[str, ...]:
+        """The folders under templates/ this target loads from, in search order (also hashed into the cache key)."""
+        return (cls.name, *cls.shared_templates)
 
     def members(self, course: Course) -> dict[str, bytes]:
         """The files of one course's archive, by member name."""
@@ -51,9 +85,38 @@ class Exporter:
 
     def render(self) -> dict[Path, bytes]:
         """Every archive of this target, in memory: nothing is written until all are rendered."""
-        return {self.out / self.name / self.archive_name(course): archive_bytes(self.archive_name(course),
-                                                                               self.members(course))
-                for course in self.project.courses()}
+        rendered: dict[Path, bytes] = {}
+        for course in self.project.courses():
+            rendered.update(self.render_course(course))
+        return rendered
+
+    def render_course(self, course: Course) -> dict[Path, bytes]:
+        name = self.archive_name(course)
+        return {self.out / self.name / name: archive_bytes(name, self.members(course))}
+
+    # Units of work: what `--jobs` runs in parallel and the incremental cache skips.
+
+    @classmethod
+    def project_wide(cls) -> bool:
+        """True when the target overrides `render()`: one unit for the whole project."""
+        return cls.render is not Exporter.render
+
+    def units(self) -> tuple[Course | None, ...]:
+        """The courses to render one by one, or (None,) for the whole project at once."""
+        return (None,) if self.project_wide() else self.project.courses()
+
+    def render_unit(self, course: Course | None) -> dict[Path, bytes]:
+        return self.render() if course is None else self.render_course(course)
+
+    def inputs(self, course: Course | None) -> object:
+        """The slice of the model a unit reads; its repr is hashed into the incremental cache's key."""
+        if course is None:
+            return self.project
+        return course, programme_outline(self.project.programme(course.programme))
+
+    def contents(self, course: Course | None) -> dict[str, int]:
+        """Quizzes, questions and rubrics in a unit's archives, for the build's table (empty: not counted)."""
+        return {} if course is None else course_contents(course)
 
     @staticmethod
     def write(rendered: dict[Path, bytes], target: str) -> list[Written]:

@@ -162,12 +162,8 @@ class MoodleQuestionsExporter(Exporter):
         return self.templates.get_template(template).render(course=course, categories=self.categories(course),
                                                             title=self.tr(course.title)).encode("utf-8")
 
-    def render(self) -> dict[Path, bytes]:
-        """Two files per course, both rendered before anything is written."""
+    def render_course(self, course: Course) -> dict[Path, bytes]:
+        """Two files per course: Moodle XML and GIFT."""
         folder = self.out / self.name
-        rendered = {}
-        for course in self.project.courses():
-            rendered[folder / self.file_name(course, self.suffix)] = self.render_file("questions.moodle.xml", course)
-            rendered[folder / self.file_name(course, self.gift_suffix)] = self.render_file("questions.gift.txt",
-                                                                                          course)
-        return rendered
+        return {folder / self.file_name(course, self.suffix): self.render_file("questions.moodle.xml", course),
+                folder / self.file_name(course, self.gift_suffix): self.render_file("questions.gift.txt", course)}

@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import datetime
 import re
+from pathlib import Path
 
-import jinja2
 from olxutils.templates import OLXTemplates
 
-from ..archive import write_tree
 from ..model import Course
 from . import register
-from .base import TEMPLATES, Written
 from .olx import Moments, OlxExporter
 
 TOKEN = re.compile("\ue000musa:(\\d+)\ue001")
@@ -90,10 +88,7 @@ class OlxSourceExporter(OlxExporter):
     suffix = ""
     description = "olx-utils course source tree (olx new-run NAME START END, then olx archive)"
 
-    def __init__(self, project, out, lang: str = "en"):
-        super().__init__(project, out, lang)
-        self.templates.loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(TEMPLATES / self.name)),
-                                                     jinja2.FileSystemLoader(str(TEMPLATES / "olx"))])
+    shared_templates = ("olx",)  # its own templates first, then the OLX target's
 
     def moments(self, course: Course) -> Moments:
         return MakoMoments(course)
@@ -119,11 +114,6 @@ class OlxSourceExporter(OlxExporter):
                 tree[name] = data
         return tree
 
-    def render(self):
-        return {self.out / self.name / self.archive_name(course): self.members(course)
-                for course in self.project.courses()}
-
-    @staticmethod
-    def write(rendered, target: str) -> list[Written]:
-        return [Written(folder.name, target, folder, write_tree(folder, files))
-                for folder, files in sorted(rendered.items())]
+    def render_course(self, course: Course) -> dict[Path, dict[str, bytes]]:
+        """One folder per course (a dict of its files), written whole and swapped in by the build."""
+        return {self.out / self.name / self.archive_name(course): self.members(course)}

@@ -184,17 +184,17 @@ class ScormUnitsExporter(ScormExporter):
 
     suffix = ".zip"
 
-    def render(self) -> dict[Path, bytes]:
+    def render_course(self, course: Course) -> dict[Path, bytes]:
+        """One package per SCO of the course, in a folder named for the course."""
         rendered = {}
-        for course in self.project.courses():
-            for unit in ScormPlan(self, course).units():
-                sco = next((entry for entry in unit if isinstance(entry, Sco)), None)
-                if sco is None:
-                    continue
-                name = f"{sco.id}{'' if self.lang == 'en' else f'-{self.lang}'}{self.suffix}"
-                files = self.package(course, unit, sco.title, self.tr(sco.description), sco.codes,
-                                     ident(course.id, sco.id, self.name))
-                rendered[self.out / self.name / course.id / name] = archive_bytes(name, files)
+        for unit in ScormPlan(self, course).units():
+            sco = next((entry for entry in unit if isinstance(entry, Sco)), None)
+            if sco is None:
+                continue
+            name = f"{sco.id}{'' if self.lang == 'en' else f'-{self.lang}'}{self.suffix}"
+            files = self.package(course, unit, sco.title, self.tr(sco.description), sco.codes,
+                                 ident(course.id, sco.id, self.name))
+            rendered[self.out / self.name / course.id / name] = archive_bytes(name, files)
         return rendered
 
 

@@ -62,6 +62,9 @@ def check_assignment(ctx: Ctx, assignment, parts, outcomes: set) -> set:
         where = tuple(parts) + ("rubric", i)
         check_outcome_refs(ctx, criterion["outcomes"], where + ("outcomes",), outcomes)
         assessed |= set(criterion["outcomes"])
+        check_label_length(ctx, criterion["criterion"], where + ("criterion",))
+        for j, level in enumerate(criterion["levels"]):
+            check_label_length(ctx, level["label"], where + ("levels", j, "label"))
         points = [level["points"] for level in criterion["levels"]]
         for j in range(1, len(points)):
             if points[j] <= points[j - 1]:
@@ -69,6 +72,19 @@ def check_assignment(ctx: Ctx, assignment, parts, outcomes: set) -> set:
                           f"expected more points than the level before ({points[j - 1]}), got {points[j]}; "
                           "order levels from lowest to highest")
     return assessed
+
+
+LABEL_LIMIT = 100  # Open edX ORA2 stores rubric criterion and option labels in 100-character columns
+
+
+def check_label_length(ctx: Ctx, text, where) -> None:
+    """A rubric label must fit the platforms' label columns, in every language."""
+    items = text.items() if isinstance(text, dict) else [(None, text)]
+    for lang, value in items:
+        if isinstance(value, str) and len(value) > LABEL_LIMIT:
+            ctx.error(where + ((lang,) if lang else ()),
+                      f"expected a label of at most {LABEL_LIMIT} characters, got {len(value)}; "
+                      "move the detail into the descriptor")
 
 
 def check_assessed(ctx: Ctx, outcome_list, parts, assessed: set) -> None:

@@ -1,0 +1,320 @@
+"""Builds: byte-identical whatever the path, clock, hash seed, file order or --jobs; incremental builds skip
+exactly the unchanged units; a failed or killed build never leaves a partial archive under a final name."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import pathlib
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from archives import archive_members
+from conftest import ROOT
+from musa import archive, build as building
+from musa.exporters import REGISTRY, targets
+from musa.buildreport import Progress, table_lines
+from musa.exporters.base import Exporter
+from musa.project import load
+
+SOURCES = ("competences", "roles", "content")
+
+
+def copy_sources(dest: Path) -> Path:
+    """The repository's own content, copied without build/ or anything else."""
+    for folder in SOURCES:
+        shutil.copytree(ROOT / folder, dest / folder)
+    return dest
+
+
+@pytest.fixture(scope="module")
+def real_copy(tmp_path_factory) -> Path:
+    return copy_sources(tmp_path_factory.mktemp("checkout-a") / "musa")
+
+
+def tree(out: Path) -> dict[str, bytes]:
+    """Every archive under `out` (not the cache, not temporaries), by path relative to `out`."""
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
+            if p.is_file() and not p.name.startswith(".")}
+
+
+def leftovers(out: Path) -> list[str]:
+    return sorted(p.name for p in out.rglob(".*.tmp"))
+
+
+def build_json(cli, project: Path, out: Path, *args: str) -> dict:
+    result = cli("--project", project, "build", "--out", out, "--json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+@pytest.fixture(scope="module")
+def reference(real_copy, tmp_path_factory) -> dict[str, bytes]:
+    out = tmp_path_factory.mktemp("reference")
+    subprocess.run([sys.executable, "-m", "musa", "--project", str(real_copy), "build", "--out", str(out),
+                    "--jobs", "1"], check=True, env={**os.environ, "PYTHONHASHSEED": "1"})
+    return tree(out)
+
+
+@pytest.fixture(scope="module")
+def units(real_copy) -> int:
+    """How many units a full build of the real content has: one per course, or one for a project-wide target."""
+    courses = len(load(real_copy).project.courses())
+    return sum(1 if cls.project_wide() else courses for cls in targets().values())
+
+
+def test_reference_build_has_every_target(reference):
+    assert {name.split("/")[0] for name in reference} == set(targets())
+
+
+# Same bytes, whatever the circumstances.
+
+def test_independent_of_checkout_path_clock_hash_seed_and_timezone(reference, tmp_path):
+    elsewhere = copy_sources(tmp_path / "a" / "much" / "longer" / "checkout path")
+    out = tmp_path / "out"
+    time.sleep(1.1)  # a different second on the clock
+    subprocess.run([sys.executable, "-m", "musa", "--project", str(elsewhere), "build", "--out", str(out)],
+                   check=True, cwd=tmp_path, env={**os.environ, "PYTHONHASHSEED": "4242", "TZ": "Pacific/Kiritimati"})
+    assert tree(out) == reference
+
+
+def test_independent_of_the_order_files_are_listed_in(reference, real_copy, tmp_path, monkeypatch, cli):
+    original_iterdir, original_glob = pathlib.Path.iterdir, pathlib.Path.glob
+    monkeypatch.setattr(pathlib.Path, "iterdir", lambda self: iter(sorted(original_iterdir(self), reverse=True)))
+    monkeypatch.setattr(pathlib.Path, "glob",
+                        lambda self, pattern, **kw: iter(sorted(original_glob(self, pattern, **kw), reverse=True)))
+    build_json(cli, real_copy, tmp_path, "--jobs", "1")
+    assert tree(tmp_path) == reference
+
+
+def test_parallel_build_gives_the_serial_bytes(reference, units, real_copy, tmp_path, cli):
+    summary = build_json(cli, real_copy, tmp_path, "--jobs", "3")
+    assert summary["built"] == units and summary["skipped"] == 0
+    assert tree(tmp_path) == reference
+
+
+# Incremental builds.
+
+def test_second_build_skips_everything_and_keeps_the_bytes(reference, units, real_copy, tmp_path, cli):
+    build_json(cli, real_copy, tmp_path, "--jobs", "1")
+    again = build_json(cli, real_copy, tmp_path, "--jobs", "1")
+    assert (again["built"], again["skipped"]) == (0, units)
+    assert all(a["cached"] for a in again["archives"])
+    assert tree(tmp_path) == reference
+
+
+def test_editing_one_competence_rebuilds_only_the_courses_that_hold_it(tmp_path, cli):
+    project = copy_sources(tmp_path / "musa")
+    model = load(project).project
+    holders = {comp.id: [c.id for c in model.courses() if any(cc.competence.id == comp.id for cc in c.competences)]
+               for comp in model.competences}
+    competence = next(cid for cid, courses in sorted(holders.items()) if len(courses) == 1)
+    out = tmp_path / "out"
+    first = build_json(cli, project, out)
+    lesson = next((project / "content" / "lessons" / competence).glob("*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence for this lesson.\n", encoding="utf-8")
+    second = build_json(cli, project, out)
+    rebuilt = sorted({(a["target"], a["course"]) for a in second["archives"] if not a["cached"]})
+    assert rebuilt == sorted([(t, c) for t in targets() for c in holders[competence] if not REGISTRY[t].project_wide()]
+                             + [(t, "*") for t in targets() if REGISTRY[t].project_wide()])
+    assert second["built"] == len(rebuilt) and second["skipped"] == first["built"] - len(rebuilt)
+
+
+def test_deleted_changed_or_foreign_files_are_rebuilt(reference, real_copy, tmp_path, cli):
+    build_json(cli, real_copy, tmp_path)
+    names = sorted(n for n in reference if n.startswith("olx/"))  # one archive per unit: the unit is the file
+    (tmp_path / names[0]).unlink()
+    (tmp_path / names[1]).write_bytes(b"edited by hand")
+    again = build_json(cli, real_copy, tmp_path)
+    assert sorted(a["path"] for a in again["archives"] if not a["cached"]) == \
+        sorted(str(tmp_path / n) for n in names[:2])
+    assert tree(tmp_path) == reference
+
+
+@pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 1, "units": []}', b'{"format": 1, "units": {"olx/dsm": 3}}'])
+def test_a_damaged_cache_means_a_full_build(reference, units, real_copy, tmp_path, cli, damage):
+    build_json(cli, real_copy, tmp_path)
+    (tmp_path / building.CACHE_FILE).write_bytes(damage)
+    assert build_json(cli, real_copy, tmp_path)["built"] == units
+    assert tree(tmp_path) == reference
+
+
+def test_key_covers_archive_time_code_and_templates(reference, units, real_copy, tmp_path, cli, monkeypatch):
+    build_json(cli, real_copy, tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
+    assert build_json(cli, real_copy, tmp_path)["built"] == units
+    monkeypatch.setattr(building, "templates_digest", lambda folders: "another template tree")
+    assert build_json(cli, real_copy, tmp_path)["built"] == units
+    monkeypatch.setattr(building, "code_digest", lambda: "another version of the code")
+    assert build_json(cli, real_copy, tmp_path)["built"] == units
+    assert build_json(cli, real_copy, tmp_path, "--force")["built"] == units
+
+
+def test_a_project_wide_target_is_one_unit(minimal, tmp_path, cli, monkeypatch):
+    class Whole(Exporter):
+        """Stands in for a target that writes one file for the whole project."""
+        name, suffix = "whole-project-test", ".zip"
+
+        def render(self):
+            members = {f"{c.id}.txt": str(c.title).encode() for c in self.project.courses()}
+            return {self.out / self.name / "project.zip": archive.archive_bytes("project.zip", members)}
+    monkeypatch.setitem(REGISTRY, Whole.name, Whole)
+    first = build_json(cli, minimal, tmp_path, "--target", Whole.name, "--jobs", "2")
+    assert [(a["course"], Path(a["path"]).name, a["cached"]) for a in first["archives"]] == [("*", "project.zip", False)]
+    assert build_json(cli, minimal, tmp_path, "--target", Whole.name)["skipped"] == 1
+
+
+# Failures and interruptions.
+
+@pytest.fixture
+def previous(real_copy, tmp_path, cli, monkeypatch) -> tuple[Path, dict[str, bytes]]:
+    """A folder holding an earlier build made with another archive time, so every archive would change."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1500000000")
+    build_json(cli, real_copy, tmp_path)
+    monkeypatch.delenv("SOURCE_DATE_EPOCH")
+    return tmp_path, tree(tmp_path)
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_a_unit_failing_mid_build_writes_nothing(previous, real_copy, cli, monkeypatch, jobs):
+    out, before = previous
+    cache = (out / building.CACHE_FILE).read_bytes()
+    courses = load(real_copy).project.courses()
+    original = Exporter.render_unit
+
+    def failing(self, course):
+        if course is not None and course.id == courses[len(courses) // 2].id:
+            raise RuntimeError("injected failure")
+        return original(self, course)
+    monkeypatch.setattr(Exporter, "render_unit", failing)
+    result = cli("--project", real_copy, "build", "--out", out, "--jobs", jobs)
+    assert result.code == 3 and "injected failure" in result.err
+    assert tree(out) == before and leftovers(out) == []
+    assert (out / building.CACHE_FILE).read_bytes() == cache
+
+
+def test_a_failure_while_staging_replaces_nothing(previous, real_copy, cli, monkeypatch):
+    out, before = previous
+    original, calls = archive.stage, []
+
+    def disk_full(path, data):
+        calls.append(path)
+        if len(calls) == 3:
+            raise OSError(28, "No space left on device (injected)")
+        return original(path, data)
+    monkeypatch.setattr(archive, "stage", disk_full)
+    result = cli("--project", real_copy, "build", "--out", out, "--jobs", "1")
+    assert result.code == 3 and "No space left" in result.err
+    assert tree(out) == before and leftovers(out) == []
+
+
+PAUSED_BUILD = """
+import os, sys, time
+from musa import archive
+where, count = sys.argv[1], int(sys.argv[2])
+seen = []
+if where == "staging":
+    def stage(path, data):
+        seen.append(path)
+        if len(seen) == count:  # half an archive on disk, then wait to be killed
+            with open(archive.temporary_name(path), "wb") as handle:
+                handle.write(data[: len(data) // 2]); handle.flush()
+            open(sys.argv[3], "w").close(); time.sleep(60)
+        return original(path, data)
+    original = archive.stage; archive.stage = stage
+else:
+    def replace(src, dst):
+        seen.append(dst)
+        if len(seen) == count:
+            open(sys.argv[3], "w").close(); time.sleep(60)
+        return original(src, dst)
+    original = os.replace; archive.os = type(os)("os"); archive.os.__dict__.update(os.__dict__); archive.os.replace = replace
+from musa.cli import run
+sys.exit(run(sys.argv[4:]))
+"""
+
+
+@pytest.mark.parametrize("where", ["staging", "renaming"])
+def test_sigkill_mid_write_leaves_no_partial_archive(previous, real_copy, reference, tmp_path_factory, where):
+    out, before = previous
+    ready = tmp_path_factory.mktemp("signal") / "ready"
+    process = subprocess.Popen([sys.executable, "-c", PAUSED_BUILD, where, "3", str(ready),
+                                "--project", str(real_copy), "build", "--out", str(out), "--jobs", "1"],
+                               cwd=ROOT, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 60
+    while not ready.exists():
+        assert process.poll() is None, process.stderr.read().decode()
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    after = tree(out)
+    assert set(after) == set(before)
+    for name, data in after.items():
+        assert data in (before[name], reference[name]), f"{name}: neither the earlier nor the new archive"
+        assert archive_members(name, data)
+    changed = sorted(n for n in after if after[n] != before[n])
+    assert changed == ([] if where == "staging" else sorted(sorted(before, key=lambda n: Path(n).parts)[:2]))
+    if where == "staging":
+        assert len(leftovers(out)) == 3  # two staged archives and a half-written one, under hidden names only
+    again = subprocess.run([sys.executable, "-m", "musa", "--project", str(real_copy), "build", "--out", str(out)],
+                           capture_output=True, text=True)
+    assert again.returncode == 0, again.stderr
+    assert tree(out) == reference and leftovers(out) == []
+
+
+def test_killed_at_random_moments_every_archive_is_whole(previous, real_copy, reference):
+    out, before = previous
+    for delay in (0.3, 0.6, 0.9, 1.2):
+        process = subprocess.Popen([sys.executable, "-m", "musa", "--project", str(real_copy), "build",
+                                    "--out", str(out), "--force"], stderr=subprocess.DEVNULL)
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+        for name, data in tree(out).items():
+            assert data in (before[name], reference[name]), f"{name} after a kill at {delay} s"
+    assert hashlib.sha256(b"".join(tree(out).values())).digest()  # every archive read back whole
+
+
+# What a person sees.
+
+class Terminal(io.StringIO):
+    """Stands in for a terminal: a text stream that says it is one."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_progress_on_a_terminal_and_silence_elsewhere(minimal, tmp_path):
+    model = load(minimal).project
+    for stream, shown in ((Terminal(), True), (io.StringIO(), False)):
+        progress = Progress(stream)
+        building.build(model, tmp_path / str(shown), list(targets()), jobs=1, progress=progress.update)
+        progress.finish()
+        text = stream.getvalue()
+        assert ("[1/" in text and "built olx/curator" in text and text.endswith("\r\x1b[K")) == shown
+        assert text == "" or shown
+
+
+def test_table_lists_every_archive_with_its_contents(minimal, tmp_path, cli):
+    outcome = building.build(load(minimal).project, tmp_path, ["olx"], jobs=1)
+    header, rule, *rows, total = table_lines(outcome, tmp_path)
+    assert header.split() == ["course", "target", "archive", "size", "quizzes", "questions", "rubrics"]
+    assert set(rule) <= {"-", " "}
+    assert [row.split()[:3] for row in rows] == [["curator", "olx", "olx/curator.tar.gz"]]
+    assert rows[0].split()[-3:] == ["2", "12", "3"]  # 2 competence quizzes of 6 questions; 2 rubrics + logbook
+    assert total.startswith("1 archives, ") and total.endswith("1 built, 0 up to date")
+    again = cli("--project", minimal, "build", "--out", tmp_path)
+    assert (again.code, again.out, again.err) == (0, "", "")  # not a terminal: quiet
+    summary = json.loads(cli("--project", minimal, "build", "--out", tmp_path, "--json").out)
+    olx = next(a for a in summary["archives"] if a["target"] == "olx")
+    assert olx | {"path": ""} == {"course": "curator", "target": "olx", "path": "",
+                                  "size": olx["size"], "quizzes": 2, "questions": 12, "rubrics": 3, "cached": True}
