@@ -58,26 +58,48 @@ def check_seconds(root: Path, repeat: int) -> float:
     return statistics.median(timed(once) for _ in range(repeat))
 
 
-def members_of(path: Path) -> dict[str, bytes]:
+def packing(path: Path) -> str:
+    """How a target wrote `path`: a zip, a gzip tar (.tar.gz, .mbz), a folder of files, or one plain file."""
+    if path.is_dir():
+        return "folder"
     if path.suffix == ".zip":
+        return "zip"
+    if path.name.endswith((".tar.gz", ".mbz")):
+        return "tar.gz"
+    return "file"
+
+
+def members_of(path: Path) -> dict[str, bytes]:
+    kind = packing(path)
+    if kind == "zip":
         with zipfile.ZipFile(path) as archive:
             return {i.filename: archive.read(i) for i in archive.infolist()}
-    with tarfile.open(path, "r:gz") as archive:
-        return {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}
+    if kind == "tar.gz":
+        with tarfile.open(path, "r:gz") as archive:
+            return {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}
+    if kind == "folder":
+        return {p.relative_to(path).as_posix(): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+    return {path.name: path.read_bytes()}
 
 
 def stdlib_write(path: Path, members: dict[str, bytes], dest: Path) -> None:
     """The same members written with the standard library alone: the floor a build is compared with."""
-    if path.suffix == ".zip":
+    kind = packing(path)
+    if kind == "zip":
         with zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
             for name, data in members.items():
                 archive.writestr(name, data)
-        return
-    with tarfile.open(dest, "w:gz", compresslevel=6) as archive:
+    elif kind == "tar.gz":
+        with tarfile.open(dest, "w:gz", compresslevel=6) as archive:
+            for name, data in members.items():
+                info = tarfile.TarInfo(name)
+                info.size = len(data)
+                archive.addfile(info, io.BytesIO(data))
+    else:
         for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            archive.addfile(info, io.BytesIO(data))
+            target = dest / name if kind == "folder" else dest
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
 
 
 def edit_one_competence(root: Path, competence: str) -> str:
@@ -105,7 +127,7 @@ def measure(root: Path, jobs: int) -> dict:
             repack = 0.0
             for w in written:  # one archive's members in memory at a time
                 members = members_of(w.path)
-                repack += timed(lambda: stdlib_write(w.path, members, Path(tmp) / f"repack{''.join(w.path.suffixes)}"))
+                repack += timed(lambda: stdlib_write(w.path, members, Path(tmp) / f"repack-{name}{''.join(w.path.suffixes)}"))
             figures["targets"][name] = {"build_s": seconds, "stdlib_write_s": repack, "archives": len(written),
                                         "bytes": sum(w.size for w in written)}
         build_s = sum(t["build_s"] for t in figures["targets"].values())
