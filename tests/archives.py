@@ -16,14 +16,16 @@ MARKUP = re.compile(r"\s*<[A-Za-z!/]")
 EXECUTABLE_URL = ("javascript:", "vbscript:", "data:text/html")
 
 
-def is_archive(data: bytes) -> bool:
-    """A zip or a gzip file (tar.gz, Moodle .mbz), by its first bytes."""
-    return data[:4] == b"PK\x03\x04" or data[:2] == b"\x1f\x8b"
+def is_archive(data: bytes | dict) -> bool:
+    """A zip or a gzip file (tar.gz, Moodle .mbz), by its first bytes; a folder a target writes is not."""
+    return isinstance(data, bytes) and (data[:4] == b"PK\x03\x04" or data[:2] == b"\x1f\x8b")
 
 
 def archive_members(name: str, data: bytes) -> dict[str, bytes]:
     """The files of a zip or tar.gz archive (Moodle .mbz is a tar.gz), by member name; a file that is not an
-    archive (a page of a site) is its own single member."""
+    archive (a page of a site) is its own single member; a folder (a dict of its files) is its files."""
+    if isinstance(data, dict):
+        return data
     if not is_archive(data):
         return {name: data}
     if data[:2] == b"PK":
@@ -50,7 +52,7 @@ def trees(name: str, data: bytes):
     if lower.endswith((".xml", ".imsmanifest", ".xsd")):
         root = xml_tree(data)
         yield root
-        yield from (html_tree(t) for t in element_texts(root) if is_html(t))
+        yield from (html_tree(t) for t in html_texts(root))
     elif lower.endswith((".html", ".htm")):
         if data.strip():
             yield lxml.html.document_fromstring(data)
@@ -62,8 +64,18 @@ def is_html(text: str) -> bool:
     return MARKUP.match(text) is not None
 
 
-def element_texts(root) -> list[str]:
-    return [t for e in root.iter() if isinstance(e.tag, str) for t in (e.text, e.tail) if t]
+def html_texts(root) -> list[str]:
+    """Texts of an XML tree that hold HTML: those that start with a tag, and Moodle's `<text>` under an element
+    marked `format="html"` (escaped HTML that need not start with a tag)."""
+    found = []
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        parent = element.getparent()
+        marked = element.tag == "text" and parent is not None and parent.get("format") == "html"
+        found.extend(t for t in (element.text,) if t and (marked or is_html(t)))
+        found.extend(t for t in (element.tail,) if t and is_html(t))
+    return found
 
 
 def node_texts(root) -> list[str]:
@@ -94,7 +106,13 @@ def decoded_texts(members: dict[str, bytes]) -> list[str]:
     texts = []
     for name, data in members.items():
         for root in trees(name, data):
-            texts.extend(t for t in node_texts(root) if not is_html(t))
+            html = set(html_texts(root)) if name.lower().endswith(".xml") and root is not None else set()
+            if name.lower().endswith(".xml") and root.tag == "quiz":  # a Moodle XML question file
+                # a category path keeps a '/' inside a name as '//' (Moodle's own escape): undo it
+                categories = [e for e in root.iterfind("question/category/text") if e.text]
+                texts.extend(e.text.replace("//", "/") for e in categories)
+                html |= {e.text for e in categories}
+            texts.extend(t for t in node_texts(root) if not is_html(t) and t not in html)
         if name.lower().endswith(".json"):
             texts.extend(s for s in json_strings(json.loads(data)) if not is_html(s))
     return texts
@@ -120,7 +138,12 @@ def script_places(members: dict[str, bytes]) -> list[str]:
     return found
 
 
-def write(path: Path, data: bytes) -> Path:
+def write(path: Path, data: bytes | dict[str, bytes]) -> Path:
+    """Write a file, or a folder given as a dict of its files."""
+    if isinstance(data, dict):
+        for name, content in data.items():
+            write(path / name, content)
+        return path
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_bytes(data)
     return path

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -63,6 +65,30 @@ def with_texts(model, texts: list[str]):
     return walk(model), expected
 
 
+def olx_utils_run(tree: Path, course, work: Path) -> Path:
+    """An olx-utils source tree made into a run and archived by olx-utils' own command line."""
+    for args in (["new-run", "run", course.start.isoformat(), course.end.isoformat()],
+                 ["archive", "--base-name", str(work / tree.name)]):
+        done = subprocess.run([sys.executable, "-m", "olxutils", *args], cwd=tree, capture_output=True, text=True)
+        assert done.returncode == 0, done.stderr
+    return work / f"{tree.name}.tar.gz"
+
+
+# What a platform receives from a target that writes folders rather than archives.
+FOLDER_CONSUMERS = {"olx-source": olx_utils_run}
+
+
+def consumed(name: str, path: Path, data, project, work: Path) -> tuple[Path, bytes]:
+    """The archive a platform imports: the target's own file, or a folder made into one by its consumer."""
+    if isinstance(data, bytes):
+        return path, data
+    assert name in FOLDER_CONSUMERS, f"{name} writes folders and no consumer is known for them"
+    tree = write(work / "trees" / name / path.name, data)
+    course = next(c for c in project.courses() if c.id == path.name)
+    archive = FOLDER_CONSUMERS[name](tree, course, work / "trees" / name)
+    return archive, archive.read_bytes()
+
+
 def test_every_target_and_validator_is_covered():
     assert targets(), "no target registered"
 
@@ -84,6 +110,7 @@ def test_author_text_is_inert_and_round_trips_in_every_target(texts):
     with tempfile.TemporaryDirectory() as tmp:
         for name, exporter in targets().items():
             for path, data in exporter(project, Path(tmp)).render().items():
+                path, data = consumed(name, path, data, project, Path(tmp))
                 members = archive_members(path.name, data)
                 kind, report = validate(write(path, data))
                 if is_archive(data):  # every archive a target writes has a validator; a site's page may not

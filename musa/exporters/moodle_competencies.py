@@ -58,6 +58,14 @@ class Area:
     competences: tuple[Competence, ...]
 
 
+MAX_NAME = 100  # the tool cuts id numbers and short names longer than this
+
+
+def shortened(name: str) -> str:
+    """A short name within the tool's limit, cut with an ellipsis (the description keeps the whole text)."""
+    return name if len(name) <= MAX_NAME else name[:MAX_NAME - 1].rstrip() + "…"
+
+
 @register
 class MoodleCompetenciesExporter(Exporter):
     name = "moodle-competencies"
@@ -76,7 +84,7 @@ class MoodleCompetenciesExporter(Exporter):
         found, taken = [], set(codes)
         for (framework, area), comps in grouped.items():
             family = NON_WORD.sub("", framework.split()[0]).upper()
-            idnumber = family if slug(area) == family else f"{family}-{slug(area)}"
+            idnumber = (family if slug(area) == family else f"{family}-{slug(area)}")[:MAX_NAME - 10]
             while idnumber in taken:
                 idnumber += "-AREA"
             taken.add(idnumber)
@@ -98,11 +106,11 @@ class MoodleCompetenciesExporter(Exporter):
                            proficient=[SCALE[i - 1] for i in PROFICIENT]),
                  FORMAT_HTML, ",".join(SCALE), scale_configuration(), "", "", "", "", "", 1, ",".join(TAXONOMIES))]
         for area in areas:
-            rows.append(("", area.idnumber, area.title, self.html("area.html", area=area), FORMAT_HTML,
+            rows.append(("", area.idnumber, shortened(area.title), self.html("area.html", area=area), FORMAT_HTML,
                          "", "", "", "", "", "", "", "", ""))
         for area in areas:
             for comp in area.competences:
-                rows.append((area.idnumber, comp.code, self.tr(comp.title), self.html("competence.html", comp=comp),
+                rows.append((area.idnumber, comp.code, shortened(self.tr(comp.title)), self.html("competence.html", comp=comp),
                              FORMAT_HTML, "", "", "", "", "", "", "", "", ""))
         return rows
 
