@@ -117,22 +117,68 @@ def write_archive(path: Path, members: dict[str, bytes], epoch: int | None = Non
     return len(data)
 
 
-def write_tree(folder: Path, files: dict[str, bytes]) -> int:
-    """Write a whole folder of files beside `folder`, then swap it into place; return the bytes written."""
+def stage_tree(folder: Path, files: dict[str, bytes]) -> Path:
+    """Write a whole folder of files under a hidden name beside `folder`; return that name."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
-    old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
     try:
         for name in sorted(files):
             target = temporary / check_member(name)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(files[name])
             target.chmod(FILE_MODE)
+    except BaseException:
+        shutil.rmtree(temporary, ignore_errors=True)
+        raise
+    return temporary
+
+
+def swap_tree(temporary: Path, folder: Path) -> None:
+    """Put a staged folder in place of `folder` (the earlier one is moved aside, then removed)."""
+    old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+    try:
         if folder.exists():
             os.replace(folder, old)
         os.replace(temporary, folder)
     finally:
-        for leftover in (temporary, old):
-            if leftover.exists():
-                shutil.rmtree(leftover)
+        if old.exists():
+            shutil.rmtree(old)
+
+
+def write_tree(folder: Path, files: dict[str, bytes]) -> int:
+    """Write a whole folder of files beside `folder`, then swap it into place; return the bytes written."""
+    temporary = stage_tree(folder, files)
+    try:
+        swap_tree(temporary, folder)
+    finally:
+        if temporary.exists():
+            shutil.rmtree(temporary)
     return sum(len(data) for data in files.values())
+
+
+class Staging:
+    """Files and folders staged complete under hidden names as they are rendered, renamed into place only by
+    `commit()`: until then no final name changes, and `discard()` removes every staged piece."""
+
+    def __init__(self):
+        self.files: list[tuple[Path, Path]] = []  # (temporary, final)
+        self.trees: list[tuple[Path, Path]] = []
+
+    def add(self, path: Path, data: bytes | dict[str, bytes]) -> None:
+        if isinstance(data, bytes):
+            self.files.append((stage(path, data), path))
+        else:
+            self.trees.append((stage_tree(path, data), path))
+
+    def commit(self) -> None:
+        """Rename every staged file into place (in path order), then swap in every staged folder."""
+        for temporary, path in sorted(self.files, key=lambda pair: pair[1]):
+            os.replace(temporary, path)
+        for temporary, folder in sorted(self.trees, key=lambda pair: pair[1]):
+            swap_tree(temporary, folder)
+
+    def discard(self) -> None:
+        for temporary, _ in self.files:
+            temporary.unlink(missing_ok=True)
+        for temporary, _ in self.trees:
+            shutil.rmtree(temporary, ignore_errors=True)

@@ -1,8 +1,8 @@
 """A build: units of target × course (or × project) rendered in parallel processes, skipped when unchanged.
 
-Guarantee: every unit is rendered in memory before any file is written; then every archive is staged
-complete (and flushed) under a temporary name beside its final name, and only then are they renamed into
-place one by one. A failure while rendering or staging replaces no archive and leaves the cache untouched;
+Guarantee: each unit, once rendered, is staged at once — every archive written complete (and flushed) under a
+temporary name beside its final name, so only the units in flight are held in memory — and only when every
+unit is rendered and staged are the archives renamed into place one by one. A failure while rendering or staging replaces no archive and leaves the cache untouched;
 a build that is killed at any moment leaves under every final name either the previous complete archive or
 the new complete one, never a partial file. Temporary files (`.NAME.PID.tmp`) of a killed build are removed
 by the next build.
@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .archive import source_epoch, write_all, write_atomic, write_tree
+from .archive import Staging, source_epoch, write_atomic
 from .exporters import targets
 from .exporters.base import TEMPLATES, Exporter, Written
 from .model import Course, Project
@@ -118,14 +118,6 @@ def disk_size(path: Path) -> int:
     return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
-def write_rendered(rendered: dict[Path, bytes | dict[str, bytes]]) -> None:
-    """Files are staged together and renamed; folders (a target's trees) are each written whole, then swapped in."""
-    write_all({path: data for path, data in rendered.items() if isinstance(data, bytes)})
-    for path, data in sorted(rendered.items()):
-        if not isinstance(data, bytes):
-            write_tree(path, data)
-
-
 class Cache:
     """`<out>/.musa-cache.json`: per unit, the key it was built with and the digest of each archive it wrote."""
 
@@ -149,10 +141,9 @@ class Cache:
             return None
         return sorted(paths)
 
-    def record(self, unit: Unit, key: str, rendered: dict[Path, bytes]) -> None:
+    def record(self, unit: Unit, key: str, digests: dict[Path, str]) -> None:
         self.entries[unit.label] = {"key": key, "archives": {
-            path.relative_to(self.out).as_posix(): data_digest(data)
-            for path, data in sorted(rendered.items())}}
+            path.relative_to(self.out).as_posix(): digest for path, digest in sorted(digests.items())}}
 
     def save(self) -> None:
         data = {"format": CACHE_FORMAT, "units": dict(sorted(self.entries.items()))}
@@ -210,17 +201,20 @@ def default_jobs() -> int:
 Progress = Callable[[int, int, Unit, bool], None]
 
 
+Rendered = dict[Path, "bytes | dict[str, bytes]"]
+
+
 def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], jobs: int,
-                 progress: Progress, done: int, total: int) -> dict[Unit, dict[Path, bytes]]:
-    """Render every unit of `todo` (in `jobs` processes when more than one); raise the first failure."""
-    results: dict[Unit, dict[Path, bytes]] = {}
+                 progress: Progress, done: int, total: int, take: Callable[[Unit, Rendered], None]) -> None:
+    """Render every unit of `todo` (in `jobs` processes when more than one), handing each to `take` as it is
+    done, so that only the units in flight are held in memory; raise the first failure."""
     if jobs <= 1 or len(todo) <= 1:
         _start_worker(exporters)
         for unit in todo:
-            results[unit] = _render(unit)
+            take(unit, _render(unit))
             done += 1
             progress(done, total, unit, False)
-        return results
+        return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context,
@@ -228,13 +222,12 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
         futures = {pool.submit(_render, unit): unit for unit in todo}
         try:
             for future in concurrent.futures.as_completed(futures):
-                results[futures[future]] = future.result()
+                take(futures[future], future.result())
                 done += 1
                 progress(done, total, futures[future], False)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             raise
-    return results
 
 
 def build(project: Project, out: Path, names: list[str], jobs: int | None = None, langs: tuple[str, ...] = ("en",),
@@ -257,20 +250,29 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
         if fresh[unit] is not None:
             done += 1
             progress(done, len(units), unit, True)
-    rendered = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units))
     for name in names:
         remove_stale_temporaries(out / name)
-    write_rendered({path: data for unit in todo for path, data in rendered[unit].items()})
-    for unit in todo:
-        cache.record(unit, keys[unit], rendered[unit])
+    staging = Staging()
+    sizes: dict[Unit, dict[Path, int]] = {}
+
+    def take(unit: Unit, rendered: Rendered) -> None:
+        """Stage a rendered unit at once (nothing is renamed yet) and keep only its sizes and digests."""
+        for path, data in sorted(rendered.items()):
+            staging.add(path, data)
+        sizes[unit] = {path: rendered_size(data) for path, data in rendered.items()}
+        cache.record(unit, keys[unit], {path: data_digest(data) for path, data in rendered.items()})
+    try:
+        render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take)
+        staging.commit()
+    finally:
+        staging.discard()  # whatever was not renamed into place
     if todo:
         cache.save()
     for unit, course in units:
         exporter = exporters[unit.target, unit.lang]
         counts = exporter.contents(course)
-        paths = {path: rendered_size(data) for path, data in rendered[unit].items()} if unit in rendered else \
-            {path: disk_size(path) for path in fresh[unit]}
+        paths = sizes[unit] if unit in sizes else {path: disk_size(path) for path in fresh[unit]}
         for path, size in sorted(paths.items()):
             outcome.written.append(Written(unit.course or "*", unit.target, path, size, counts.get("quizzes"),
-                                           counts.get("questions"), counts.get("rubrics"), unit not in rendered))
+                                           counts.get("questions"), counts.get("rubrics"), unit not in sizes))
     return outcome

@@ -1,4 +1,4 @@
-"""The exporter lifecycle, defined once: render every archive in memory from the model, then write them all.
+"""The exporter lifecycle, defined once: render archives in memory from the model; musa/build.py writes them.
 
 The unit of work (for `--jobs` and the incremental cache, see musa/build.py) is one target × one course, or
 one target × the whole project for a target that overrides `render()` (one file for the whole project).
