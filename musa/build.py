@@ -77,6 +77,14 @@ def templates_digest(folders: tuple[str, ...]) -> str:
     return hashlib.sha256("\0".join(tree_digest(TEMPLATES / f, "*") for f in folders).encode()).hexdigest()
 
 
+class digest_writer:
+    """A file-like sink that feeds what is written into a hash: a model slice is pickled into the key frame by
+    frame, never held whole in memory (the whole project, for a project-wide unit, is large)."""
+
+    def __init__(self, digest):
+        self.write = digest.update
+
+
 def unit_key(exporter: Exporter, course: Course | None) -> str:
     """Everything a unit's bytes depend on: tool version and code, the Python that runs it, the target's
     templates, language, archive time, and the model slice the unit reads (pickled: the model is frozen
@@ -85,7 +93,7 @@ def unit_key(exporter: Exporter, course: Course | None) -> str:
     for part in (str(CACHE_FORMAT), __version__, sys.version, code_digest(), templates_digest(exporter.template_folders()),
                  exporter.name, exporter.lang, str(source_epoch())):
         digest.update(part.encode("utf-8") + b"\0")
-    digest.update(pickle.dumps(exporter.inputs(course), protocol=5))
+    pickle.Pickler(digest_writer(digest), protocol=5).dump(exporter.inputs(course))
     return digest.hexdigest()
 
 

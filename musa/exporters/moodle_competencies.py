@@ -114,6 +114,10 @@ class MoodleCompetenciesExporter(Exporter):
                              FORMAT_HTML, "", "", "", "", "", "", "", "", ""))
         return rows
 
+    def inputs(self, course=None) -> object:
+        """The framework is written from the competences alone."""
+        return self.project.competences
+
     def archive_name(self, course=None) -> str:
         return f"musa-competencies{'' if self.lang == 'en' else '-' + self.lang}{self.suffix}"
 
