@@ -192,11 +192,8 @@ def _start_worker(exporters: dict[str, Exporter]) -> None:
 
 def _render(unit: Unit) -> dict[Path, bytes]:
     exporter = _EXPORTERS[unit.target, unit.lang]
-    return exporter.render_unit(course_by_id(exporter.project, unit.course))
+    return exporter.render_unit(None if unit.course is None else exporter.project.course(unit.course))
 
-
-def course_by_id(project: Project, course_id: str | None) -> Course | None:
-    return None if course_id is None else next(c for c in project.courses() if c.id == course_id)
 
 
 def default_jobs() -> int:

@@ -363,3 +363,6 @@ class Project:
 
     def programme(self, programme_id: str) -> Programme:
         return next(p for p in self.programmes if p.id == programme_id)
+
+    def course(self, course_id: str) -> Course:
+        return next(c for c in self.courses() if c.id == course_id)

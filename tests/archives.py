@@ -35,6 +35,21 @@ def archive_members(name: str, data: bytes) -> dict[str, bytes]:
         return {m.name: archive.extractfile(m).read() for m in archive.getmembers() if m.isfile()}
 
 
+def read_archive(path: Path) -> dict[str, bytes]:
+    """The regular files of a built archive on disk, by member name (a leading './' dropped, as in some .mbz)."""
+    return {name.removeprefix("./"): data for name, data in archive_members(path.name, path.read_bytes()).items()}
+
+
+def rewritten(path: Path, dest: Path, change) -> Path:
+    """A copy of an archive in `dest` with its members changed in place by `change(members)`."""
+    from musa.archive import archive_bytes
+    files = read_archive(path)
+    change(files)
+    out = dest / path.name
+    out.write_bytes(archive_bytes(out.name, files))
+    return out
+
+
 def html_tree(text: str):
     return lxml.html.fragment_fromstring(text, create_parent="div")
 

@@ -84,7 +84,7 @@ def consumed(name: str, path: Path, data, project, work: Path) -> tuple[Path, by
         return path, data
     assert name in FOLDER_CONSUMERS, f"{name} writes folders and no consumer is known for them"
     tree = write(work / "trees" / name / path.name, data)
-    course = next(c for c in project.courses() if c.id == path.name)
+    course = project.course(path.name)
     archive = FOLDER_CONSUMERS[name](tree, course, work / "trees" / name)
     return archive, archive.read_bytes()
 

@@ -25,9 +25,6 @@ def project():
     return result.project
 
 
-def course(project, ident):
-    return next(c for c in project.courses() if c.id == ident)
-
 
 def test_42_competences_by_framework(project):
     frameworks = Counter(c.framework for c in project.competences)
@@ -39,7 +36,7 @@ def test_42_competences_by_framework(project):
 
 @pytest.mark.parametrize("ident,count", [("dsm", 23), ("dcc", 22), ("died", 27), ("occm", 26)])
 def test_role_competence_counts(project, ident, count):
-    assert len(course(project, ident).competences) == count
+    assert len(project.course(ident).competences) == count
 
 
 def test_roles_follow_the_role_matrix(project):
@@ -49,7 +46,7 @@ def test_roles_follow_the_role_matrix(project):
     by_code = {c.code: c for c in project.competences}
     for role in ("DSM", "DCC", "DIED", "OCCM"):
         expected = {row["code"]: row[role] for row in rows if row[role]}
-        taught = {cc.competence.code: cc.level for cc in course(project, role.lower()).competences}
+        taught = {cc.competence.code: cc.level for cc in project.course(role.lower()).competences}
         assert set(taught) == set(expected)
         for code, mark in expected.items():
             if mark != "x":
@@ -74,7 +71,7 @@ def test_musa_hours_and_calendar(project):
 
 @pytest.mark.parametrize("ident", ["dsm", "dcc", "died", "occm"])
 def test_role_course_plan(project, ident):
-    role = course(project, ident)
+    role = project.course(ident)
     assert [w.number for w in role.weeks] == list(range(1, 25))
     assert all(2 <= len(w.competences) <= 4 for w in role.weeks)
     assert role.weeks[0].start == D(2019, 9, 16)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from archives import read_archive as members
 from conftest import require_shared
 from musa.exporters.moodle_plan import multiple_fractions
 from musa.project import load
@@ -38,17 +39,10 @@ def archives(tmp_path_factory) -> dict[str, Path]:
     return build(tmp_path_factory.mktemp("first"))
 
 
-def members(path: Path) -> dict[str, bytes]:
-    with tarfile.open(path, "r:gz") as tar:
-        return {m.name.removeprefix("./"): tar.extractfile(m).read() for m in tar.getmembers() if m.isreg()}
-
 
 def xml(data: bytes):
     return etree.fromstring(data)
 
-
-def course_of(project, course_id):
-    return next(c for c in project.courses() if c.id == course_id)
 
 
 def expected_counts(project, course) -> Counter:
@@ -94,7 +88,7 @@ def test_backup_passes_every_check_and_counts_equal_the_yaml(archives, project, 
     assert detect(archives[course_id]) == "moodle"
     report = validate_archive(archives[course_id])
     assert [p.format() for p in report.problems] == []
-    expected = expected_counts(project, course_of(project, course_id))
+    expected = expected_counts(project, project.course(course_id))
     assert {k: report.counts[k] for k in expected} == dict(expected)
 
 
@@ -136,7 +130,7 @@ def test_ids_hashes_and_stamps_are_distinct_across_archives(archives):
 
 
 def test_course_settings_follow_the_programme(archives, project):
-    course = course_of(project, "dsm")
+    course = project.course("dsm")
     files = members(archives["dsm"])
     root = xml(files["course/course.xml"])
     assert root.findtext("fullname") == "Digital Strategy Manager" and root.findtext("shortname") == "DSM"
@@ -155,7 +149,7 @@ def test_course_settings_follow_the_programme(archives, project):
 
 def test_competences_are_named_by_code_in_the_musa_framework(archives, project):
     for course_id in ("dsm", "traces-storytelling"):
-        course = course_of(project, course_id)
+        course = project.course(course_id)
         files = members(archives[course_id])
         listed = xml(files["course/competencies.xml"]).findall("competencies/competency")
         assert [c.findtext("idnumber") for c in listed] == [cc.competence.code for cc in course.competences]
@@ -221,7 +215,7 @@ def test_self_assessment_feedback_recommends_a_module_per_band(archives, project
 
 
 def test_face_to_face_days_are_dated(archives, project):
-    course = course_of(project, "dsm")
+    course = project.course("dsm")
     files = members(archives["dsm"])
     events = xml(files["course/calendar.xml"]).findall("event")
     assert len(events) == len(course.face_to_face) > 0

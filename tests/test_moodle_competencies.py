@@ -140,3 +140,19 @@ def test_area_idnumbers_never_take_a_code(project, tmp_path):
     ids = [row[1] for row in rows]
     assert len(ids) == len(set(ids))
     assert next(row[0] for row in rows if row[1] == "TRANSFERABLE") == "TRANSFERABLE-AREA"
+
+
+def test_a_title_too_long_for_a_short_name_is_cut_and_kept_whole(project, tmp_path):
+    """Moodle's tool cuts short names at 100 characters; the exporter cuts them itself and keeps the whole title."""
+    from dataclasses import replace
+
+    from musa.exporters.moodle_competencies import MoodleCompetenciesExporter
+    from musa.model import Text
+    title = ("A very long competence title " * 5).strip()
+    long = replace(project, competences=tuple(replace(c, title=Text((("en", title),))) if c.code == "T1" else c
+                                              for c in project.competences))
+    row = next(row for row in MoodleCompetenciesExporter(long, tmp_path).rows() if row[1] == "T1")
+    assert len(row[2]) <= 100 and row[2].endswith("…") and title.startswith(row[2][:-1])
+    assert row[3].startswith(f"<p>{title}</p>")
+    short = next(row for row in MoodleCompetenciesExporter(project, tmp_path).rows() if row[1] == "T1")
+    assert short[3].startswith("<p>") and not short[3].startswith(f"<p>{short[2]}</p>")

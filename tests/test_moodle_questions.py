@@ -96,7 +96,7 @@ def test_two_builds_are_byte_identical(files, tmp_path):
 
 @pytest.mark.parametrize("course_id", COURSES)
 def test_both_formats_carry_the_model_questions(files, project, course_id):
-    course = next(c for c in project.courses() if c.id == course_id)
+    course = project.course(course_id)
     from_xml, from_gift = read_both(files, course_id)
     assert_same_as_model(from_xml, course)
     assert_same_as_model(from_gift, course)
@@ -105,7 +105,7 @@ def test_both_formats_carry_the_model_questions(files, project, course_id):
 
 @pytest.mark.parametrize("course_id", COURSES)
 def test_validate_counts_match_the_model(files, project, course_id):
-    course = next(c for c in project.courses() if c.id == course_id)
+    course = project.course(course_id)
     questions = [q for quiz in course.quizzes() for q in quiz.questions]
     expected = Counter(KINDS[q.kind] for q in questions)
     categories = 1 if course.kind == "workshop" else len(course.competences)

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
+from archives import read_archive as members, rewritten
 from conftest import require_tool
-from musa.archive import archive_bytes
 from musa.markdown import to_html
 from musa.project import load
 from musa.validate import ora
@@ -37,26 +37,11 @@ def archives(tmp_path_factory) -> dict[str, Path]:
     return build(tmp_path_factory.mktemp("first"))
 
 
-def members(path: Path) -> dict[str, bytes]:
-    with tarfile.open(path, "r:gz") as tar:
-        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
-
 
 def xml(data: bytes):
     return etree.fromstring(data)
 
 
-def course_of(project, course_id):
-    return next(c for c in project.courses() if c.id == course_id)
-
-
-def rewritten(path: Path, dest: Path, change) -> Path:
-    """A copy of an archive with its members changed by `change(members)`."""
-    files = members(path)
-    change(files)
-    out = dest / path.name
-    out.write_bytes(archive_bytes(out.name, files))
-    return out
 
 
 def test_builds_one_archive_per_course(archives):
@@ -106,7 +91,7 @@ def test_olxcleaner_reports_no_error_and_no_warning(archives, course_id, tmp_pat
 def test_ora2_parses_and_accepts_every_rubric(archives, project, course_id):
     require_tool("openassessment")
     check = ora.validator()
-    course = course_of(project, course_id)
+    course = project.course(course_id)
     found = 0
     for name, data in members(archives[course_id]).items():
         if name.startswith("course/vertical/"):
@@ -128,7 +113,7 @@ def test_ora2_rejects_a_broken_rubric(archives, tmp_path):
 
 @pytest.mark.parametrize("course_id", COURSES)
 def test_archive_counts_equal_model_counts(archives, project, course_id):
-    course = course_of(project, course_id)
+    course = project.course(course_id)
     report = validate_archive(archives[course_id])
     questions = [q for quiz in course.quizzes() for q in quiz.questions]
     works = list(course.assignments()) + ([course.placement.logbook] if course.placement else [])
@@ -149,7 +134,7 @@ def test_archive_counts_equal_model_counts(archives, project, course_id):
 
 @pytest.mark.parametrize("course_id", ["dsm", "traces-storytelling"])
 def test_grading_policy_follows_programme_weights(archives, project, course_id):
-    course = course_of(project, course_id)
+    course = project.course(course_id)
     programme = project.programme(course.programme)
     files = members(archives[course_id])
     run = xml(files["course/course.xml"]).get("url_name")
@@ -163,7 +148,7 @@ def test_grading_policy_follows_programme_weights(archives, project, course_id):
 
 
 def test_true_false_is_a_two_choice_single_choice_problem(archives, project):
-    comp = course_of(project, "dsm").competences[0].competence
+    comp = project.course("dsm").competences[0].competence
     question = next(q for q in comp.quiz.questions if q.kind == "truefalse")
     problem = xml(members(archives["dsm"])[f"course/problem/{comp.id}-{question.id}.xml"])
     choices = problem.findall("multiplechoiceresponse/choicegroup/choice")
@@ -174,7 +159,7 @@ def test_true_false_is_a_two_choice_single_choice_problem(archives, project):
 
 
 def test_multiple_response_uses_checkboxes_with_hints(archives, project):
-    comp = course_of(project, "dsm").competences[0].competence
+    comp = project.course("dsm").competences[0].competence
     question = next(q for q in comp.quiz.questions if q.kind == "multiple")
     problem = xml(members(archives["dsm"])[f"course/problem/{comp.id}-{question.id}.xml"])
     choices = problem.findall("choiceresponse/checkboxgroup/choice")
@@ -183,7 +168,7 @@ def test_multiple_response_uses_checkboxes_with_hints(archives, project):
 
 
 def test_rubric_keeps_criterion_ids_as_names(archives, project):
-    course = course_of(project, "dsm")
+    course = project.course("dsm")
     files = members(archives["dsm"])
     element = xml(files["course/vertical/placement-wbl-unit.xml"]).find("openassessment")
     assert [c.findtext("name") for c in element.iterfind("rubric/criterion")] == \
@@ -206,7 +191,7 @@ def test_markdown_never_passes_raw_html():
 
 
 def test_check_finds_two_correct_choices(archives, tmp_path, project):
-    comp = course_of(project, "dsm").competences[0].competence
+    comp = project.course("dsm").competences[0].competence
     question = next(q for q in comp.quiz.questions if q.kind == "single")
     member = f"course/problem/{comp.id}-{question.id}.xml"
 

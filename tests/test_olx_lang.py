@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import tarfile
 from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from archives import read_archive as members
 from conftest import require_tool
 from musa.cli import run
 from musa.project import load
@@ -30,10 +30,6 @@ def built(tmp_path_factory) -> Path:
     return out / "olx"
 
 
-def members(path: Path) -> dict[str, bytes]:
-    with tarfile.open(path, "r:gz") as tar:
-        return {m.name: tar.extractfile(m).read() for m in tar.getmembers()}
-
 
 def test_one_archive_per_course_and_language(built):
     assert sorted(p.name for p in built.iterdir()) == sorted(
@@ -52,7 +48,7 @@ def test_greek_archive_passes_every_check(built, course_id):
 
 @pytest.mark.parametrize("course_id", COURSES)
 def test_greek_archive_is_in_greek_where_translated(built, project, course_id):
-    course = next(c for c in project.courses() if c.id == course_id)
+    course = project.course(course_id)
     greek, english = members(built / f"{course_id}-el.tar.gz"), members(built / f"{course_id}.tar.gz")
     assert sorted(greek) == sorted(english)  # same files, same url_names
     run_name = etree.fromstring(greek["course/course.xml"]).get("url_name")
@@ -63,7 +59,7 @@ def test_greek_archive_is_in_greek_where_translated(built, project, course_id):
 
 
 def test_untranslated_texts_fall_back_to_english(built, project):
-    course = next(c for c in project.courses() if c.id == "dsm")
+    course = project.course("dsm")
     comp = next(cc.competence for cc in course.competences
                 if any(not lesson.title.has("el") for lesson in cc.competence.lessons))
     lesson = next(lesson for lesson in comp.lessons if not lesson.title.has("el"))

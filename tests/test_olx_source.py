@@ -108,13 +108,10 @@ def built(tmp_path_factory) -> Path:
     return build_both(ROOT, tmp_path_factory.mktemp("both"))
 
 
-def course_of(project, course_id):
-    return next(c for c in project.courses() if c.id == course_id)
-
 
 @pytest.mark.parametrize("course_id", COURSES)
 def test_olx_utils_run_equals_the_direct_build(built, project, course_id, tmp_path):
-    course = course_of(project, course_id)
+    course = project.course(course_id)
     archive = olx_utils_archive(built / "olx-source" / course_id, tmp_path, run_name(course), course.start, course.end)
     direct = blocks(unpack(built / "olx" / f"{course_id}.tar.gz", tmp_path / "direct"))
     made = blocks(unpack(archive, tmp_path / "made"))
@@ -131,7 +128,7 @@ def test_olx_utils_run_equals_the_direct_build(built, project, course_id, tmp_pa
 def test_olx_utils_archive_passes_every_check(built, project, course_id, tmp_path):
     require_tool("olxcleaner")
     require_tool("openassessment")
-    course = course_of(project, course_id)
+    course = project.course(course_id)
     archive = olx_utils_archive(built / "olx-source" / course_id, tmp_path, run_name(course), course.start, course.end)
     report = validate_archive(archive)
     assert report.unavailable == []
@@ -141,7 +138,7 @@ def test_olx_utils_archive_passes_every_check(built, project, course_id, tmp_pat
 
 def test_a_new_run_moves_every_date_by_the_same_offset(built, project, tmp_path):
     require_tool("olxcleaner")
-    course = course_of(project, "dsm")
+    course = project.course("dsm")
     shift = datetime.timedelta(days=7 * 313)  # whole weeks: the run starts on the same weekday
     archive = olx_utils_archive(built / "olx-source" / "dsm", tmp_path, "2025-autumn",
                                 course.start + shift, course.end + shift)

@@ -188,7 +188,7 @@ def test_language_switch_links_the_same_page_in_each_language(browser, http_serv
     assert switch == [[lang, f"{base}/{lang}/course/dsm.html"] for lang in ("el", "it", "pt")]
     browser.open(switch[0][1])
     assert browser.run("return document.documentElement.lang") == "el"
-    dsm = next(c for c in project.courses() if c.id == "dsm")
+    dsm = project.course("dsm")
     assert dsm.title.get("el") in browser.run("return document.querySelector('h1').textContent")
     assert browser.run("return document.querySelector('nav.languages strong').textContent") == "Ελληνικά"
 

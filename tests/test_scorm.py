@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from lxml import etree, html
 
+from archives import read_archive as members, rewritten
 from conftest import require_shared
-from musa.archive import archive_bytes
 from musa.project import load
 from musa.validate import detect
 from musa.validate.scorm import validate_archive
@@ -42,26 +42,11 @@ def packages(tmp_path_factory) -> dict[tuple[str, str], Path]:
     return build(tmp_path_factory.mktemp("scorm"))
 
 
-def members(path: Path) -> dict[str, bytes]:
-    with zipfile.ZipFile(path) as archive:
-        return {name: archive.read(name) for name in archive.namelist()}
-
 
 def manifest(path: Path):
     return etree.fromstring(members(path)["imsmanifest.xml"])
 
 
-def course_of(project, course_id):
-    return next(c for c in project.courses() if c.id == course_id)
-
-
-def rewritten(path: Path, dest: Path, change) -> Path:
-    """A copy of a package with its members changed by `change(members)`."""
-    files = members(path)
-    change(files)
-    out = dest / path.name
-    out.write_bytes(archive_bytes(out.name, files))
-    return out
 
 
 def problems(path: Path) -> list[str]:
@@ -89,7 +74,7 @@ def test_package_passes_schema_and_own_checks(packages, target, course_id):
 @pytest.mark.parametrize("target", TARGETS)
 @pytest.mark.parametrize("course_id", COURSES)
 def test_package_holds_a_sco_per_unit_and_every_question(packages, project, target, course_id):
-    course = course_of(project, course_id)
+    course = project.course(course_id)
     root, files = manifest(packages[target, course_id]), members(packages[target, course_id])
     ns = {"cp": CP[target]}
     kind = f"{{{ADLCP[target]}}}{SCORM_TYPE[target]}"
@@ -118,7 +103,7 @@ def test_manifest_shape_moodle_and_open_edx_need(packages, project, target):
     assert root.findtext("cp:metadata/cp:schemaversion", namespaces=ns) == \
         {"scorm12": "1.2", "scorm2004": "2004 4th Edition"}[target]
     # Open edX launches the first resource with an href: the first competence's SCO.
-    course = course_of(project, "dsm")
+    course = project.course("dsm")
     first = root.find("cp:resources/cp:resource", ns)
     assert first.get("href") == f"sco/{course.competences[0].competence.id}.html"
     assert first.get(f"{{{ADLCP[target]}}}{SCORM_TYPE[target]}") == "sco"

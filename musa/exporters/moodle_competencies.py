@@ -110,7 +110,11 @@ class MoodleCompetenciesExporter(Exporter):
                          "", "", "", "", "", "", "", "", ""))
         for area in areas:
             for comp in area.competences:
-                rows.append((area.idnumber, comp.code, shortened(self.tr(comp.title)), self.html("competence.html", comp=comp),
+                title = self.tr(comp.title)
+                short = shortened(title)
+                # a title cut to fit the short name is given whole at the head of the description
+                whole = title if short != title else None
+                rows.append((area.idnumber, comp.code, short, self.html("competence.html", comp=comp, whole_title=whole),
                              FORMAT_HTML, "", "", "", "", "", "", "", "", ""))
         return rows
 
