@@ -13,7 +13,7 @@ from pathlib import Path
 import jinja2
 
 from ..archive import archive_bytes, write_atomic
-from ..model import Course, Programme, Project
+from ..model import Course, Programme, Project, Text
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -69,6 +69,10 @@ class Exporter:
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(TEMPLATES / f) for f in self.template_folders()]),
             undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True)
+
+    def tr(self, text: Text | None) -> str:
+        """A text in the build's language (English where it has no translation); '' for a missing text."""
+        return text.get(self.lang) if text is not None else ""
 
     @classmethod
     def template_folders(cls) -> tuple[str, ...]:

@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-from ..model import Competence, Text
+from ..model import Competence
 from . import register
 from .base import Exporter
 
@@ -71,9 +71,6 @@ class MoodleCompetenciesExporter(Exporter):
     name = "moodle-competencies"
     suffix = ".csv"
     description = "Moodle competency framework CSV (Site administration → Competencies → Import competency framework)"
-
-    def tr(self, text: Text | None) -> str:
-        return text.get(self.lang) if text is not None else ""
 
     def areas(self) -> tuple[Area, ...]:
         """The areas in the order their first competence comes, each idnumber distinct from every code."""

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import jinja2
 
-from ..model import Course, Question, Quiz, Text
+from ..model import Course, Question, Quiz
 from ..moodle_fractions import shares
 from . import register
 from .base import Exporter
@@ -119,9 +119,6 @@ class MoodleQuestionsExporter(Exporter):
         self.templates.autoescape = jinja2.select_autoescape(enabled_extensions=("xml",), default=False)
         self.templates.filters["gift"] = gift
         self.templates.filters["gift_html"] = gift_html
-
-    def tr(self, text: Text | None) -> str:
-        return text.get(self.lang) if text is not None else ""
 
     def file_name(self, course: Course, suffix: str) -> str:
         return f"{course.id}{'' if self.lang == 'en' else '-' + self.lang}{suffix}"

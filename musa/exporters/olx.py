@@ -121,7 +121,7 @@ class OlxPlan:
         self.programme = exporter.project.programme(course.programme)
 
     def tr(self, text: Text | None) -> str:
-        return text.get(self.x.lang) if text is not None else ""
+        return self.x.tr(text)
 
     def html(self, name: str, **context) -> Markup:
         return Markup(self.x.templates.get_template(f"html/{name}.html").render(**self.x.context(), **context))

@@ -86,7 +86,7 @@ class ScormPlan:
         self.programme = exporter.project.programme(course.programme)
 
     def tr(self, text: Text | None) -> str:
-        return text.get(self.x.lang) if text is not None else ""
+        return self.x.tr(text)
 
     def entries(self) -> tuple[Sco | Sheet, ...]:
         """Every item of the course package, in order."""
@@ -157,9 +157,6 @@ class ScormExporter(Exporter):
     def members(self, course: Course) -> dict[str, bytes]:
         return self.package(course, ScormPlan(self, course).entries(), self.tr(course.title),
                             self.tr(course.description), keywords(course), ident(course.id, self.name))
-
-    def tr(self, text: Text) -> str:
-        return text.get(self.lang)
 
     def package(self, course: Course, entries, title: str, description: str, codes: tuple[str, ...],
                 identifier: str) -> dict[str, bytes]:
