@@ -38,6 +38,7 @@ from musa.build import build, default_jobs  # noqa: E402
 from musa.cli import run as cli  # noqa: E402
 from musa.exporters import targets  # noqa: E402
 from musa.project import load  # noqa: E402
+from musa.sourcecache import FILE as SOURCES_CACHE, SourceCache  # noqa: E402
 from synthetic import SIZES, write_catalogue  # noqa: E402
 
 
@@ -147,12 +148,13 @@ def measure(root: Path, jobs: int) -> dict:
             if (root / folder).is_dir():
                 shutil.copytree(root / folder, copy / folder)
         edited = edit_one_competence(copy, taught)
-        build(load(copy).project, out, names, jobs=jobs)  # the cache is keyed by content, not by folder
+        sources_cache = out / SOURCES_CACHE  # as `musa-build build` does: per-file load results kept in the output
+        build(load(copy, SourceCache(sources_cache)).project, out, names, jobs=jobs)  # keys are content, not folder
         phases: dict = {}
 
         def rebuild():
             start = time.perf_counter()
-            edited_project = load(copy).project
+            edited_project = load(copy, SourceCache(sources_cache)).project
             phases["load_s"] = time.perf_counter() - start
             phases["outcome"] = build(edited_project, out, names, jobs=jobs)
             phases["build_s"] = time.perf_counter() - start - phases["load_s"]

@@ -15,7 +15,6 @@ import hashlib
 import json
 import multiprocessing
 import os
-import pickle
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -25,13 +24,13 @@ from typing import Callable
 
 from . import __version__
 from .archive import Staging, source_epoch, write_atomic
+from .digests import ValueDigests, code_digest, tree_digest
 from .exporters import targets
 from .exporters.base import TEMPLATES, Exporter, Written
-from .model import Course, Project
+from .model import Competence, Course, Project
 
 CACHE_FILE = ".musa-cache.json"
-CACHE_FORMAT = 1
-CODE = Path(__file__).resolve().parent
+CACHE_FORMAT = 2
 
 
 @dataclass(frozen=True)
@@ -57,43 +56,21 @@ class Outcome:
     skipped: int = 0
 
 
-def tree_digest(root: Path, pattern: str) -> str:
-    """A hash of every file under `root` matching `pattern`, by path relative to `root` (not where it sits)."""
-    digest = hashlib.sha256()
-    for path in sorted(root.rglob(pattern)):
-        if path.is_file() and "__pycache__" not in path.parts:
-            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-    return digest.hexdigest()
-
-
-@lru_cache(maxsize=None)
-def code_digest() -> str:
-    return tree_digest(CODE, "*.py")
-
-
 @lru_cache(maxsize=None)
 def templates_digest(folders: tuple[str, ...]) -> str:
     """A hash of every template folder a target loads from (its own, then the shared ones it names)."""
     return hashlib.sha256("\0".join(tree_digest(TEMPLATES / f, "*") for f in folders).encode()).hexdigest()
 
 
-class digest_writer:
-    """A file-like sink that feeds what is written into a hash: a model slice is pickled into the key frame by
-    frame, never held whole in memory (the whole project, for a project-wide unit, is large)."""
-
-    def __init__(self, digest):
-        self.write = digest.update
-
-
-def unit_key(exporter: Exporter, course: Course | None) -> str:
+def unit_key(exporter: Exporter, course: Course | None, slices: ValueDigests) -> str:
     """Everything a unit's bytes depend on: tool version and code, the Python that runs it, the target's
-    templates, language, archive time, and the model slice the unit reads (pickled: the model is frozen
-    dataclasses of strings, numbers, dates and tuples, whose pickle is the same in every run)."""
+    templates, language, archive time, and the digest of the model slice the unit reads (`slices` hashes each
+    course and competence once, however many units read it)."""
     digest = hashlib.sha256()
     for part in (str(CACHE_FORMAT), __version__, sys.version, code_digest(), templates_digest(exporter.template_folders()),
                  exporter.name, exporter.lang, str(source_epoch())):
         digest.update(part.encode("utf-8") + b"\0")
-    pickle.Pickler(digest_writer(digest), protocol=5).dump(exporter.inputs(course))
+    digest.update(slices.of(exporter.inputs(course)))
     return digest.hexdigest()
 
 
@@ -118,12 +95,27 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
+def stat_signature(path: Path) -> str | None:
+    """Size, modification time and inode of a file, or of every file of a folder: what changes when the
+    archive is edited, replaced or deleted. None when it is absent."""
+    try:
+        if not path.is_dir():
+            st = path.stat()
+            return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        digest = hashlib.sha256()
+        for folder, dirs, files in sorted(os.walk(path)):
+            dirs.sort()
+            for name in sorted(files):
+                st = os.stat(os.path.join(folder, name), follow_symlinks=False)
+                rel = os.path.relpath(os.path.join(folder, name), path)
+                digest.update(f"{rel}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\0".encode())
+        return digest.hexdigest()
+    except OSError:
+        return None
+
+
 def rendered_size(data: bytes | dict[str, bytes]) -> int:
     return len(data) if isinstance(data, bytes) else sum(len(part) for part in data.values())
-
-
-def disk_size(path: Path) -> int:
-    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) if path.is_dir() else path.stat().st_size
 
 
 class Cache:
@@ -132,6 +124,7 @@ class Cache:
     def __init__(self, out: Path):
         self.out, self.path = out, out / CACHE_FILE
         self.entries: dict = {}
+        self.restamped = False
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -139,19 +132,34 @@ class Cache:
         if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("units"), dict):
             self.entries = data["units"]
 
-    def fresh(self, unit: Unit, key: str) -> list[Path] | None:
-        """The unit's archives when it was built with this key and every archive is still as written."""
+    def fresh(self, unit: Unit, key: str) -> dict[Path, int] | None:
+        """The unit's archives and their sizes when it was built with this key and every archive is still as
+        written: as `git status` does, an archive whose size and times are those recorded is not read again."""
         entry = self.entries.get(unit.label)
         if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("archives"), dict):
             return None
-        paths = {self.out / name: digest for name, digest in entry["archives"].items()}
-        if not paths or any(file_digest(path) != digest for path, digest in paths.items()):
-            return None
-        return sorted(paths)
+        sizes = {}
+        for name, recorded in entry["archives"].items():
+            path = self.out / name
+            if not isinstance(recorded, dict):
+                return None
+            if recorded.get("stat") is None or recorded["stat"] != stat_signature(path):
+                if file_digest(path) != recorded.get("digest"):
+                    return None
+                recorded["stat"] = stat_signature(path)
+                self.restamped = True
+            sizes[path] = recorded.get("size", 0)
+        return sizes or None
 
-    def record(self, unit: Unit, key: str, digests: dict[Path, str]) -> None:
+    def record(self, unit: Unit, key: str, rendered: Rendered) -> None:
         self.entries[unit.label] = {"key": key, "archives": {
-            path.relative_to(self.out).as_posix(): digest for path, digest in sorted(digests.items())}}
+            path.relative_to(self.out).as_posix(): {"digest": data_digest(data), "size": rendered_size(data)}
+            for path, data in sorted(rendered.items())}}
+
+    def stamp(self, unit: Unit) -> None:
+        """Note the size and times of the unit's archives, once they are in place."""
+        for name, recorded in self.entries[unit.label]["archives"].items():
+            recorded["stat"] = stat_signature(self.out / name)
 
     def save(self) -> None:
         data = {"format": CACHE_FORMAT, "units": dict(sorted(self.entries.items()))}
@@ -159,16 +167,20 @@ class Cache:
 
 
 def remove_stale_temporaries(folder: Path) -> None:
-    """Remove `.NAME.PID.tmp` (and `.old`) files and folders left anywhere under `folder` by a build that was
-    killed (their process is gone)."""
-    leftovers = [*folder.rglob(".*.tmp"), *folder.rglob(".*.old")] if folder.is_dir() else []
-    for path in leftovers:
-        pid = path.name.rsplit(".", 2)[-2]
-        if pid.isdigit() and not pid_alive(int(pid)):
-            if path.is_dir() and not path.is_symlink():
-                shutil.rmtree(path, ignore_errors=True)
-            else:
-                path.unlink(missing_ok=True)
+    """Remove `.NAME.PID.tmp` (and `.old`) files and folders left by a build that was killed (their process is
+    gone). They sit beside archives: in a target's folder or one folder down (a course's units)."""
+    places = [folder, *(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))] \
+        if folder.is_dir() else []
+    for place in places:
+        for path in place.iterdir():
+            if not (path.name.startswith(".") and path.suffix in (".tmp", ".old")):
+                continue
+            pid = path.name.rsplit(".", 2)[-2]
+            if pid.isdigit() and not pid_alive(int(pid)):
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
 
 
 def pid_alive(pid: int) -> bool:
@@ -246,7 +258,8 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
         (Unit(name, None if course is None else course.id, lang), course)
         for (name, lang), exporter in exporters.items() for course in exporter.units()]
     cache = Cache(out)
-    keys = {unit: unit_key(exporters[unit.target, unit.lang], course) for unit, course in units}
+    slices = ValueDigests(shared=(Competence, Course))
+    keys = {unit: unit_key(exporters[unit.target, unit.lang], course, slices) for unit, course in units}
     fresh = {unit: cache.fresh(unit, keys[unit]) if use_cache else None for unit, _ in units}
     todo = [unit for unit, _ in units if fresh[unit] is None]
     outcome = Outcome(built=len(todo), skipped=len(units) - len(todo))
@@ -265,18 +278,20 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
         for path, data in sorted(rendered.items()):
             staging.add(path, data)
         sizes[unit] = {path: rendered_size(data) for path, data in rendered.items()}
-        cache.record(unit, keys[unit], {path: data_digest(data) for path, data in rendered.items()})
+        cache.record(unit, keys[unit], rendered)
     try:
         render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take)
         staging.commit()
     finally:
         staging.discard()  # whatever was not renamed into place
-    if todo:
+    for unit in sizes:
+        cache.stamp(unit)
+    if todo or cache.restamped:
         cache.save()
     for unit, course in units:
         exporter = exporters[unit.target, unit.lang]
         counts = exporter.contents(course)
-        paths = sizes[unit] if unit in sizes else {path: disk_size(path) for path in fresh[unit]}
+        paths = sizes[unit] if unit in sizes else fresh[unit]
         for path, size in sorted(paths.items()):
             outcome.written.append(Written(unit.course or "*", unit.target, path, size, counts.get("quizzes"),
                                            counts.get("questions"), counts.get("rubrics"), unit not in sizes))

@@ -13,6 +13,7 @@ from . import __version__
 from .errors import ContentError
 from .exporters import targets
 from .project import load
+from .sourcecache import FILE as SOURCES_CACHE, SourceCache
 from .summary import summary_lines
 
 INTERNAL_ERROR = 3
@@ -23,9 +24,9 @@ class Settings:
         self.project, self.debug = project, debug
 
 
-def loaded_or_fail(settings: Settings, strict: bool = False):
+def loaded_or_fail(settings: Settings, strict: bool = False, cache: SourceCache | None = None):
     """Load the project; print warnings; raise ContentError on errors (or warnings under --strict)."""
-    result = load(settings.project)
+    result = load(settings.project, cache)
     diags = result.diagnostics
     if diags.errors or (strict and diags.warnings) or result.project is None:
         raise ContentError(diags, strict)
@@ -101,13 +102,14 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
         if name not in available:
             raise click.BadParameter(f"unknown target '{name}'; known: {', '.join(available) or 'none yet'}",
                                      param_hint="--target")
-    project = loaded_or_fail(settings).project  # the sources are dropped: only the model is needed now
+    out = out or settings.project / "build"
+    cache = SourceCache(out / SOURCES_CACHE, read=not force)  # what unchanged files gave the last build
+    project = loaded_or_fail(settings, cache=cache).project  # the sources are dropped: only the model is needed now
     declared = sorted({"en", *(lang for p in project.programmes for lang in p.languages)})
     for lang in langs:
         if lang not in declared:
             raise click.BadParameter(f"unknown language '{lang}'; the programmes declare: {', '.join(declared)}",
                                      param_hint="--lang")
-    out = out or settings.project / "build"
     names = list(dict.fromkeys(chosen or available))
     progress = Progress(sys.stderr)
     outcome = run_build(project, out, names, jobs=jobs, langs=tuple(dict.fromkeys(langs or ("en",))),

@@ -50,15 +50,29 @@ class Diagnostics:
 
     def __init__(self) -> None:
         self._items: set[Diagnostic] = set()
+        self.error_count = 0  # without sorting: rules compare it before and after a check
 
     def error(self, loc: Loc, message: str) -> None:
-        self._items.add(Diagnostic(loc, message, ERROR))
+        diag = Diagnostic(loc, message, ERROR)
+        if diag not in self._items:
+            self._items.add(diag)
+            self.error_count += 1
 
     def warning(self, loc: Loc, message: str) -> None:
         self._items.add(Diagnostic(loc, message, WARNING))
 
     def extend(self, other: "Diagnostics") -> None:
         self._items |= other._items
+        self.error_count = sum(d.severity == ERROR for d in self._items)
+
+    def add_all(self, items) -> None:
+        """Add diagnostics recorded earlier (as `items` gives them)."""
+        for diag in items:
+            (self.error if diag.severity == ERROR else self.warning)(diag.loc, diag.message)
+
+    @property
+    def items(self) -> tuple[Diagnostic, ...]:
+        return tuple(self.sorted())
 
     @property
     def errors(self) -> list[Diagnostic]:

@@ -7,7 +7,8 @@ from pathlib import Path
 
 from . import specs
 from .errors import Diagnostics, Loc, did_you_mean
-from .yamlsource import Document, load_yaml, read_text
+from .sourcecache import SourceCache, key_of
+from .yamlsource import Document, decode, parse_yaml, read_limited, read_text
 
 SCHEMA_LINE = "# yaml-language-server: $schema="
 
@@ -29,6 +30,7 @@ class Sources:
     docs: dict[str, dict[str, Document]] = field(default_factory=dict)
     broken: set[str] = field(default_factory=set)  # ids of files whose shape is wrong
     bodies: dict[tuple[str, tuple], dict[str, str]] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)  # path → digest of its bytes and its bodies
     files_read: int = 0
 
     def all_ids(self) -> set[str]:
@@ -49,9 +51,10 @@ def schema_comment(kind: str, rel: str) -> str:
     return f"{SCHEMA_LINE}{'../' * depth}schemas/{kind}.schema.json"
 
 
-def read_sources(root: Path, diags: Diagnostics) -> Sources:
-    """Read every source file under `root`, collecting problems in `diags`."""
+def read_sources(root: Path, diags: Diagnostics, cache: SourceCache | None = None) -> Sources:
+    """Read every source file under `root`, collecting problems in `diags` (reusing `cache`'s results)."""
     sources = Sources(root)
+    cache = cache or SourceCache()
     for kind, folder in FOLDERS.items():
         sources.docs[kind] = {}
         base = root / folder
@@ -70,41 +73,63 @@ def read_sources(root: Path, diags: Diagnostics) -> Sources:
             if path.is_symlink() or not path.is_file():
                 diags.error(Loc(rel), "expected a regular file, got a link or folder; copy the file into the project")
                 continue
-            _read_one(sources, kind, path, rel, diags)
+            _read_one(sources, kind, path, rel, diags, cache)
     return sources
 
 
-def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnostics) -> None:
-    doc = load_yaml(path, rel, diags)
-    sources.files_read += 1
+@dataclass
+class Parsed:
+    """What one source file's bytes alone give: its document when its shape is right, else the ids to set aside."""
+
+    doc: Document | None
+    broken: tuple[str, ...] = ()
+
+
+def parse_source(kind: str, stem: str, rel: str, raw: bytes, diags: Diagnostics) -> Parsed:
+    """Decode, parse and shape-check one source file: a pure function of its kind, path and bytes."""
+    text = decode(raw, rel, diags)
+    doc = None if text is None else parse_yaml(text, rel, diags)
     if doc is None:
-        sources.broken.add(path.stem)  # its id is unknown: do not report references to it as unknown
-        return
-    first = path.read_text(encoding="utf-8-sig").split("\n", 1)[0].strip()
+        return Parsed(None, (stem,))  # its id is unknown: do not report references to it as unknown
+    first = text.split("\n", 1)[0].strip()
     expected = schema_comment(kind, rel)
     if first != expected:
         diags.warning(Loc(rel, 1, 1), f"expected the first line '{expected}', got {first[:60]!r}")
     data = doc.data
     ident = data.get("id") if isinstance(data, dict) else None
-    if isinstance(ident, str) and ident != path.stem:
-        diags.error(doc.loc(("id",)), f"expected the file name's id '{path.stem}', got '{ident}'; "
+    if isinstance(ident, str) and ident != stem:
+        diags.error(doc.loc(("id",)), f"expected the file name's id '{stem}', got '{ident}'; "
                                       f"rename the file or the id")
-        sources.broken |= {ident, path.stem}
-        return
-    before = len(diags.errors)
+        return Parsed(None, (ident, stem))
+    before = diags.error_count
     specs.KINDS[kind].check(data, (), doc, diags)
-    if len(diags.errors) != before:
-        if isinstance(ident, str):
-            sources.broken.add(ident)
+    if diags.error_count != before:
+        return Parsed(None, (ident,) if isinstance(ident, str) else ())
+    return Parsed(doc)
+
+
+def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnostics, cache: SourceCache) -> None:
+    raw = read_limited(path, rel, diags)
+    sources.files_read += 1
+    if raw is None:
+        sources.broken.add(path.stem)
         return
+    key = key_of("source", kind, rel, raw)
+    parsed = cache.memo(key, lambda found: parse_source(kind, path.stem, rel, raw, found), diags)
+    sources.broken.update(parsed.broken)
+    doc = parsed.doc
+    if doc is None:
+        return
+    ident = doc.data["id"]
     if sources.has_id(ident):
         diags.error(doc.loc(("id",)), f"expected a unique id, got '{ident}', which another file already uses")
         return
-    _read_bodies(sources, kind, doc, diags)
-    if len(diags.errors) != before:
+    bodies = _read_bodies(sources, kind, doc, diags)
+    if bodies is None:
         sources.broken.add(ident)
         return
     sources.docs[kind][ident] = doc
+    sources.fingerprints[rel] = key_of(key, *bodies)
 
 
 def _body_places(kind: str, data: dict):
@@ -118,13 +143,16 @@ def _body_places(kind: str, data: dict):
                 yield ("days", d, "sessions", s), session
 
 
-def _read_bodies(sources: Sources, kind: str, doc: Document, diags: Diagnostics) -> None:
-    """Every lesson or session has exactly one of `body` and `file`; files are read here."""
+def _read_bodies(sources: Sources, kind: str, doc: Document, diags: Diagnostics) -> list[str] | None:
+    """Every lesson or session has exactly one of `body` and `file`; files are read here. Their texts in order,
+    or None when one is missing or wrong."""
+    ok, texts_read = True, []
     for parts, value in _body_places(kind, doc.data):
         has_body, has_file = "body" in value, "file" in value
         if has_body == has_file:
             got = "both" if has_body else "neither"
             diags.error(doc.loc(parts), f"expected exactly one of 'body' or 'file', got {got}")
+            ok = False
             continue
         if not has_file:
             continue
@@ -135,9 +163,13 @@ def _read_bodies(sources: Sources, kind: str, doc: Document, diags: Diagnostics)
             text = read_content_file(sources.root, ref, doc.loc(where), diags)
             if text is not None:
                 texts[lang] = text
+                texts_read += [repr(parts), lang, text]
                 sources.files_read += 1
         if len(texts) == len(refs):
             sources.bodies[(doc.path, parts)] = texts
+        else:
+            ok = False
+    return texts_read if ok else None
 
 
 def read_content_file(root: Path, ref: str, loc: Loc, diags: Diagnostics) -> str | None:

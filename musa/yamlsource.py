@@ -178,13 +178,17 @@ class _Converter:
         self.diags.error(Loc(self.doc.path, mark[0], mark[1], key_path(parts)), message)
 
 
-def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
-    """The UTF-8 text of a file, or None with a diagnostic when it is too large or not text."""
+def read_limited(path: Path, rel: str, diags: Diagnostics) -> bytes | None:
+    """A file's bytes, or None with a diagnostic when it is larger than MAX_FILE_BYTES (checked before reading)."""
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
         diags.error(Loc(rel), f"expected a file of at most {MAX_FILE_BYTES} bytes, got {size} bytes; split it")
         return None
-    raw = path.read_bytes()
+    return path.read_bytes()
+
+
+def decode(raw: bytes, rel: str, diags: Diagnostics) -> str | None:
+    """UTF-8 text, or None with a diagnostic at the first line that is not UTF-8."""
     try:
         return raw.decode("utf-8").removeprefix("\ufeff")  # a byte-order mark, as some editors write, is fine
     except UnicodeDecodeError as exc:
@@ -193,11 +197,20 @@ def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
         return None
 
 
+def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
+    """The UTF-8 text of a file, or None with a diagnostic when it is too large or not text."""
+    raw = read_limited(path, rel, diags)
+    return None if raw is None else decode(raw, rel, diags)
+
+
 def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
     """Read one YAML file; None (with diagnostics) when it cannot be read as one plain document."""
     text = read_text(path, rel, diags)
-    if text is None:
-        return None
+    return None if text is None else parse_yaml(text, rel, diags)
+
+
+def parse_yaml(text: str, rel: str, diags: Diagnostics) -> Document | None:
+    """One YAML document from its text; None (with diagnostics) when it is not one plain document."""
     deep = too_deep(text)
     if deep is not None:
         line, col = text.count("\n", 0, deep) + 1, deep - (text.rfind("\n", 0, deep) + 1) + 1
@@ -233,7 +246,7 @@ def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
         diags.error(Loc(rel, 1, 1), "expected a mapping of keys, got an empty file")
         return None
     converter = _Converter(doc, diags)
-    before = len(diags.errors)
+    before = diags.error_count
     try:
         doc.data = converter.convert(nodes[0], ())
     except _Budget:
@@ -244,4 +257,4 @@ def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
         diags.error(Loc(rel, *exc.mark), f"expected at most {MAX_DEPTH} levels of nesting, got more "
                                          "(an alias inside its own anchor, or blocks nested too deep)")
         return None
-    return doc if len(diags.errors) == before else None
+    return doc if diags.error_count == before else None

@@ -58,7 +58,7 @@ def test_empty_folder_is_a_content_error(cli, tmp_path):
 def test_internal_fault_is_one_line_unless_debug(cli, monkeypatch):
     import musa.cli
 
-    def explode(root):
+    def explode(root, cache=None):
         raise RuntimeError("boom")
 
     monkeypatch.setattr(musa.cli, "load", explode)

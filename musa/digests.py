@@ -1,0 +1,70 @@
+"""Content digests shared by the caches: of a folder's files, of the tool's own code, of pickled values."""
+
+from __future__ import annotations
+
+import hashlib
+import pickle
+from functools import lru_cache
+from pathlib import Path
+
+CODE = Path(__file__).resolve().parent
+
+
+def tree_digest(root: Path, pattern: str) -> str:
+    """A hash of every file under `root` matching `pattern`, by path relative to `root` (not where it sits)."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob(pattern)):
+        if path.is_file() and "__pycache__" not in path.parts:
+            digest.update(path.relative_to(root).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+@lru_cache(maxsize=None)
+def code_digest() -> str:
+    """The digest of musa-build's own Python files: a cache written by other code is not used."""
+    return tree_digest(CODE, "*.py")
+
+
+class digest_writer:
+    """A file-like sink that feeds what is written into a hash: a value is pickled into a digest frame by frame,
+    never held whole in memory."""
+
+    def __init__(self, digest):
+        self.write = digest.update
+
+
+def _digest_of(digest: bytes):  # what a shared object stands for in its owner's pickle; never called
+    raise AssertionError("a digest pickle is hashed, never loaded")
+
+
+class _Pickler(pickle.Pickler):
+    def __init__(self, file, digests: "ValueDigests", root):
+        super().__init__(file, protocol=5)
+        self.fast = True  # no memo: the bytes do not depend on which equal objects happen to be one object
+        self.digests, self.root = digests, root
+
+    def reducer_override(self, obj):  # not called for str, int, tuple, list, dict and the like
+        if type(obj) in self.digests.shared and obj is not self.root:
+            return _digest_of, (self.digests.of(obj),)
+        return NotImplemented
+
+
+class ValueDigests:
+    """Digests of values (pickled into the hash: the model is frozen dataclasses of strings, numbers, dates and
+    tuples). Equal values give equal digests however their objects are shared, and an object of a `shared` type
+    is hashed once, standing in the pickle of whatever holds it as its digest."""
+
+    def __init__(self, shared: tuple[type, ...] = ()):
+        self.shared = frozenset(shared)
+        self.known: dict[int, tuple[object, bytes]] = {}  # id → (the object, kept alive; its digest)
+
+    def of(self, value) -> bytes:
+        known = self.known.get(id(value))
+        if known is not None:
+            return known[1]
+        digest = hashlib.sha256()
+        _Pickler(digest_writer(digest), self, value).dump(value)
+        result = digest.digest()
+        if type(value) in self.shared:
+            self.known[id(value)] = (value, result)
+        return result
