@@ -103,15 +103,21 @@ def stat_signature(path: Path) -> str | None:
             st = path.stat()
             return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
         digest = hashlib.sha256()
-        for folder, dirs, files in sorted(os.walk(path)):
-            dirs.sort()
-            for name in sorted(files):
-                st = os.stat(os.path.join(folder, name), follow_symlinks=False)
-                rel = os.path.relpath(os.path.join(folder, name), path)
-                digest.update(f"{rel}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\0".encode())
+        _stat_tree(str(path), "", digest)
         return digest.hexdigest()
     except OSError:
         return None
+
+
+def _stat_tree(folder: str, prefix: str, digest) -> None:
+    with os.scandir(folder) as found:
+        entries = sorted(found, key=lambda e: e.name)
+    for entry in entries:
+        if entry.is_dir(follow_symlinks=False):
+            _stat_tree(entry.path, f"{prefix}{entry.name}/", digest)
+        else:
+            st = entry.stat(follow_symlinks=False)
+            digest.update(f"{prefix}{entry.name}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\0".encode())
 
 
 def rendered_size(data: bytes | dict[str, bytes]) -> int:
@@ -258,7 +264,8 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
         (Unit(name, None if course is None else course.id, lang), course)
         for (name, lang), exporter in exporters.items() for course in exporter.units()]
     cache = Cache(out)
-    slices = ValueDigests(shared=(Competence, Course))
+    # a competence stands for the digest of its sources (the code is in every key); a course is hashed once
+    slices = ValueDigests(shared=(Competence, Course), source=lambda value: getattr(value, "source", ""))
     keys = {unit: unit_key(exporters[unit.target, unit.lang], course, slices) for unit, course in units}
     fresh = {unit: cache.fresh(unit, keys[unit]) if use_cache else None for unit, _ in units}
     todo = [unit for unit, _ in units if fresh[unit] is None]

@@ -146,6 +146,9 @@ class Competence:
     quiz: Quiz
     assignment: Assignment
     loc: Loc = _loc()
+    # The digest of the bytes it was made from (its file and Markdown bodies): equal sources, equal competence.
+    # Set by the load stage only; `dataclasses.replace` gives a copy without it, hashed by its content instead.
+    source: str = field(default="", init=False, compare=False, repr=False)
 
 
 @dataclass(frozen=True)

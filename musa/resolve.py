@@ -59,12 +59,14 @@ def competence(doc: Document, sources: Sources) -> Competence:
                            doc.loc(("lessons", i)))
                     for i, le in enumerate(data["lessons"]))
     level_range = tuple(data["level_range"]) if "level_range" in data else None
-    return Competence(data["id"], data["framework"], data["code"], T(data["area"]), title, data.get("level"),
+    made = Competence(data["id"], data["framework"], data["code"], T(data["area"]), title, data.get("level"),
                       level_range, data["hours"], T(data["description"]),
                       outcomes(doc, data["outcomes"], ("outcomes",)), lessons,
                       quiz(doc, data["quiz"], ("quiz",), title), assignment(doc, data["assignment"], ("assignment",),
                                                                             "due_week"),
                       doc.loc(()))
+    object.__setattr__(made, "source", sources.fingerprints.get(doc.path, ""))  # frozen, and not an init field
+    return made
 
 
 def _course_competences(data, competences: dict, plan=None) -> tuple[CourseCompetence, ...]:

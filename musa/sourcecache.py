@@ -81,6 +81,6 @@ class SourceCache:
         """Write the entries this load used, unless they are exactly those already on disk."""
         if self.path is None or self.new.keys() == self.old.keys():
             return
-        data = pickle.dumps((self._header(), dict(sorted(self.new.items()))), protocol=pickle.HIGHEST_PROTOCOL)
+        data = pickle.dumps((self._header(), self.new), protocol=pickle.HIGHEST_PROTOCOL)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         write_atomic(self.path, data)

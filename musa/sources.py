@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class Sources:
     broken: set[str] = field(default_factory=set)  # ids of files whose shape is wrong
     bodies: dict[tuple[str, tuple], dict[str, str]] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)  # path → digest of its bytes and its bodies
+    content: "ContentFiles" = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.content = ContentFiles(self.root)
     files_read: int = 0
 
     def all_ids(self) -> set[str]:
@@ -160,7 +165,7 @@ def _read_bodies(sources: Sources, kind: str, doc: Document, diags: Diagnostics)
         texts = {}
         for lang, ref in refs.items():
             where = parts + ("file",) + ((lang,) if isinstance(value["file"], dict) else ())
-            text = read_content_file(sources.root, ref, doc.loc(where), diags)
+            text = sources.content.read(ref, doc.loc(where), diags)
             if text is not None:
                 texts[lang] = text
                 texts_read += [repr(parts), lang, text]
@@ -172,30 +177,40 @@ def _read_bodies(sources: Sources, kind: str, doc: Document, diags: Diagnostics)
     return texts_read if ok else None
 
 
-def read_content_file(root: Path, ref: str, loc: Loc, diags: Diagnostics) -> str | None:
-    """The text of a file referenced from YAML, refusing anything that leaves `content/`."""
-    content = (root / CONTENT).resolve()
-    if ref.startswith("/") or "\\" in ref or ".." in Path(ref).parts:
-        diags.error(loc, f"expected a relative path inside content/, got '{ref}'; "
-                         "references may not use '..' or start with '/'")
-        return None
-    path = root / CONTENT / ref
-    probe = root
-    for part in (CONTENT, *Path(ref).parts):
-        probe = probe / part
-        if probe.is_symlink():
+class ContentFiles:
+    """Reads the Markdown files YAML refers to, refusing anything that leaves `content/`: absolute paths, '..',
+    and a symbolic link anywhere on the way (with neither, a path cannot resolve outside). Each folder on the way
+    is looked at once per load."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.links: dict[str, bool] = {}  # folder relative to the project → is a symbolic link
+
+    def _is_link(self, rel: str) -> bool:
+        known = self.links.get(rel)
+        if known is None:
+            known = self.links[rel] = os.path.islink(os.path.join(self.root, rel))
+        return known
+
+    def read(self, ref: str, loc: Loc, diags: Diagnostics) -> str | None:
+        if ref.startswith("/") or "\\" in ref or ".." in Path(ref).parts:
+            diags.error(loc, f"expected a relative path inside content/, got '{ref}'; "
+                             "references may not use '..' or start with '/'")
+            return None
+        parts = (CONTENT, *Path(ref).parts)
+        path = self.root / CONTENT / ref
+        if any(self._is_link("/".join(parts[:i])) for i in range(1, len(parts))) or path.is_symlink():
             diags.error(loc, f"expected a regular file inside content/, got a symbolic link at '{ref}'; "
                              "copy the file instead")
             return None
-    if path.is_dir():
-        diags.error(loc, f"expected a Markdown file under content/, got '{ref}', which is a folder")
-        return None
-    if not path.is_file():
-        near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md")) if path.parent.is_dir() else []
-        diags.error(loc, f"expected an existing file under content/, got '{ref}', which does not exist"
-                         f"{did_you_mean(ref, near)}")
-        return None
-    if not path.resolve().is_relative_to(content):
-        diags.error(loc, f"expected a file inside content/, got '{ref}', which resolves outside it")
-        return None
-    return read_text(path, f"{CONTENT}/{ref}", diags)
+        if path.is_dir():
+            diags.error(loc, f"expected a Markdown file under content/, got '{ref}', which is a folder")
+            return None
+        if not path.is_file():
+            content = self.root / CONTENT
+            near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md")) \
+                if path.parent.is_dir() else []
+            diags.error(loc, f"expected an existing file under content/, got '{ref}', which does not exist"
+                             f"{did_you_mean(ref, near)}")
+            return None
+        return read_text(path, f"{CONTENT}/{ref}", diags)

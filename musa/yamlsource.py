@@ -100,6 +100,9 @@ def too_deep(text: str) -> int | None:
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
+SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used: one for every file (a loader holds cycles)
+
+
 class _Converter:
     """Turns a composed node tree into Python values, recording marks and refusing what we do not accept."""
 
@@ -107,7 +110,7 @@ class _Converter:
         self.doc = doc
         self.diags = diags
         self.nodes = 0
-        self.constructor = yaml.SafeLoader("")
+        self.constructor = SCALARS
 
     def convert(self, node, parts):
         self.nodes += 1
