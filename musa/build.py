@@ -30,6 +30,7 @@ from .exporters.base import TEMPLATES, Exporter, Written
 from .model import Competence, Course, Project
 
 CACHE_FILE = ".musa-cache.json"
+COMPILED_TEMPLATES = ".musa-templates"  # Jinja's own cache of compiled templates, keyed by their source
 CACHE_FORMAT = 2
 
 
@@ -259,7 +260,10 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
     failure leaves."""
     progress = progress or (lambda done, total, unit, cached: None)
     available = targets()
-    exporters = {(name, lang): available[name](project, out, lang) for name in names for lang in langs}
+    compiled = out / COMPILED_TEMPLATES
+    for name in names:
+        (compiled / name).mkdir(parents=True, exist_ok=True)
+    exporters = {(name, lang): available[name](project, out, lang, compiled) for name in names for lang in langs}
     units: list[tuple[Unit, Course | None]] = [
         (Unit(name, None if course is None else course.id, lang), course)
         for (name, lang), exporter in exporters.items() for course in exporter.units()]

@@ -140,6 +140,23 @@ def test_deleted_changed_or_foreign_files_are_rebuilt(reference, real_copy, tmp_
     assert tree(tmp_path) == reference
 
 
+def test_archives_are_trusted_by_size_and_times_and_read_again_when_those_change(reference, real_copy, tmp_path,
+                                                                                 cli):
+    build_json(cli, real_copy, tmp_path)
+    names = sorted(n for n in reference if n.startswith("scorm12/"))
+    touched, rewritten = tmp_path / names[0], tmp_path / names[1]
+    os.utime(touched, ns=(time.time_ns(), time.time_ns() + 10**9))  # new times, same bytes
+    data = bytearray(rewritten.read_bytes())
+    data[-30] ^= 0xFF  # same size, other bytes
+    rewritten.write_bytes(bytes(data))
+    again = build_json(cli, real_copy, tmp_path)
+    assert [a["path"] for a in again["archives"] if not a["cached"]] == [str(rewritten)]
+    assert tree(tmp_path) == reference
+    entry = json.loads((tmp_path / building.CACHE_FILE).read_text())["units"]
+    recorded = next(iter(entry[f"scorm12/{Path(names[0]).name.split('.')[0]}"]["archives"].values()))
+    assert recorded["stat"] == building.stat_signature(touched)  # noted again: not read on the next build
+
+
 @pytest.mark.parametrize("damage", [b"", b"{not json", b'{"format": 1, "units": []}', b'{"format": 1, "units": {"olx/dsm": 3}}'])
 def test_a_damaged_cache_means_a_full_build(reference, units, real_copy, tmp_path, cli, damage):
     build_json(cli, real_copy, tmp_path)

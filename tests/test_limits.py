@@ -95,5 +95,6 @@ def test_valid_unicode_and_right_to_left_titles_build(tmp_path):
     code, err, seconds, _ = run_limited(project, ["build", "--jobs", "1"], tmp_path)
     assert (code, err) == (0, "")
     out = project / "build"
-    built = sorted({p.relative_to(out).parts[1] for p in out.rglob("*") if p.is_file() and not p.name.startswith(".")})
+    built = sorted({p.relative_to(out).parts[1] for p in out.rglob("*")
+                    if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)})
     assert built and all(name.startswith("curator") or name == "musa-competencies.csv" for name in built), built

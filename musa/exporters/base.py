@@ -64,11 +64,14 @@ class Exporter:
     description = ""
     shared_templates: tuple[str, ...] = ()
 
-    def __init__(self, project: Project, out: Path, lang: str = "en"):
+    def __init__(self, project: Project, out: Path, lang: str = "en", compiled: Path | None = None):
+        """`compiled`: a folder where Jinja keeps this target's compiled templates between builds (a build passes
+        one per target: the compiled code depends on the target's settings, such as escaping)."""
         self.project, self.out, self.lang = project, out, lang
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(TEMPLATES / f) for f in self.template_folders()]),
-            undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True)
+            undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True,
+            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled / self.name)) if compiled else None)
 
     def tr(self, text: Text | None) -> str:
         """A text in the build's language (English where it has no translation); '' for a missing text."""

@@ -113,8 +113,8 @@ class MoodleQuestionsExporter(Exporter):
     description = "Moodle question bank files, Moodle XML and GIFT (Question bank → Import)"
     gift_suffix = ".gift.txt"
 
-    def __init__(self, project, out: Path, lang: str = "en"):
-        super().__init__(project, out, lang)
+    def __init__(self, project, out: Path, lang: str = "en", compiled: Path | None = None):
+        super().__init__(project, out, lang, compiled)
         # XML templates are escaped as XML; the GIFT template escapes with its own filter.
         self.templates.autoescape = jinja2.select_autoescape(enabled_extensions=("xml",), default=False)
         self.templates.filters["gift"] = gift

@@ -1,0 +1,122 @@
+"""The load stage's cache: a load from it reports and models exactly what a fresh load does, notices every
+changed file, and is ignored when damaged or written by other code. Also the digests the build keys on."""
+
+from __future__ import annotations
+
+import dataclasses
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+from musa import sourcecache
+from musa.digests import ValueDigests
+from musa.model import Competence, Course, Text
+from musa.project import load
+from musa.sourcecache import SourceCache
+from test_broken_projects import CASES, materialise
+
+
+def formatted(loaded) -> list[str]:
+    return [d.format() for d in loaded.diagnostics.sorted()]
+
+
+def load_twice_with_cache(root: Path, cache_file: Path):
+    """A load that fills the cache (saved even when the project has errors), then one that reads it."""
+    filling = SourceCache(cache_file)
+    load(root, filling)
+    filling.save()
+    reading = SourceCache(cache_file)
+    return load(root, reading), reading
+
+
+@pytest.fixture(scope="module")
+def real_copy(tmp_path_factory) -> Path:
+    dest = tmp_path_factory.mktemp("real") / "musa"
+    for folder in ("competences", "roles", "content"):
+        shutil.copytree(ROOT / folder, dest / folder)
+    return dest
+
+
+def test_a_cached_load_of_the_real_content_is_the_fresh_load(real_copy, tmp_path):
+    fresh = load(real_copy)
+    cached, cache = load_twice_with_cache(real_copy, tmp_path / "sources.cache")
+    assert cache.hits == len(cache.new) > 100  # every step came from the cache
+    assert formatted(cached) == formatted(fresh)
+    assert cached.project == fresh.project
+    digests_fresh, digests_cached = ValueDigests(), ValueDigests()  # by content, not by source digest
+    for a, b in zip(fresh.project.courses(), cached.project.courses()):
+        assert digests_fresh.of(a) == digests_cached.of(b)
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_cached_load_of_a_broken_project_reports_the_same(name, tmp_path):
+    project = materialise(name, tmp_path)
+    fresh = load(project)
+    cached, _ = load_twice_with_cache(project, tmp_path / "sources.cache")
+    assert formatted(cached) == formatted(fresh)
+    assert (cached.project is None) == (fresh.project is None)
+
+
+def test_a_changed_lesson_or_yaml_file_is_read_again(real_copy, tmp_path):
+    project = tmp_path / "musa"
+    shutil.copytree(real_copy, project)
+    cache_file = tmp_path / "sources.cache"
+    before = load(project, SourceCache(cache_file)).project
+    comp = before.competences[0]
+    lesson = sorted((project / "content" / "lessons" / comp.id).glob("*.md"))[0]
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nA sentence added later.\n", encoding="utf-8")
+    yaml_file = project / "competences" / f"{comp.id}.yaml"
+    yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace(f"hours: {comp.hours:g}\n", "hours: 99\n", 1),
+                         encoding="utf-8")
+    cache = SourceCache(cache_file)
+    after = load(project, cache).project
+    changed = after.competences[0]
+    assert changed.hours == 99 != comp.hours
+    assert any("A sentence added later." in lesson.body.get() for lesson in changed.lessons)
+    assert changed.source != comp.source
+    assert after.competences[1:] == before.competences[1:]
+    assert 0 < cache.hits < len(cache.new)
+    assert after == load(project).project
+
+
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01.", None])
+def test_a_damaged_or_foreign_cache_is_ignored(real_copy, tmp_path, monkeypatch, damage):
+    cache_file = tmp_path / "sources.cache"
+    load(real_copy, SourceCache(cache_file))
+    if damage is None:  # written by other code
+        monkeypatch.setattr(sourcecache, "code_digest", lambda: "another version of the code")
+    else:
+        cache_file.write_bytes(damage)
+    cache = SourceCache(cache_file)
+    loaded = load(real_copy, cache)
+    assert cache.hits == 0
+    assert loaded.project == load(real_copy).project
+
+
+def test_a_failed_load_writes_no_cache(tmp_path):
+    project = materialise("dates-reversed", tmp_path)
+    cache_file = tmp_path / "out" / "sources.cache"
+    assert load(project, SourceCache(cache_file)).project is None
+    assert not cache_file.exists()
+
+
+def test_value_digests_ignore_sharing_and_use_the_source_digest(real_copy):
+    project = load(real_copy).project
+    course = project.courses()[0]
+    text = "an equal text, built twice"
+    shared = Text.of(text)
+    one = (shared, shared)
+    two = (Text.of("".join(reversed(text[::-1]))), Text.of(text[:5] + text[5:]))
+    assert one == two and one[0] is one[1] and two[0] is not two[1]
+    assert ValueDigests().of(one) == ValueDigests().of(two)  # the pickle memo would tell them apart
+    comp = course.competences[0].competence
+    assert comp.source  # set by the load stage
+    digests = ValueDigests(shared=(Competence, Course), source=lambda value: getattr(value, "source", ""))
+    retitled = dataclasses.replace(comp, title=Text.of("Another title"))
+    assert retitled.source == ""  # a changed copy is hashed by its content
+    assert digests.of(retitled) not in (digests.of(comp), ValueDigests().of(comp))
+    moved = dataclasses.replace(course, competences=(dataclasses.replace(course.competences[0], competence=retitled),
+                                                     *course.competences[1:]))
+    assert digests.of(moved) != digests.of(course)
