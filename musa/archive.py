@@ -121,12 +121,17 @@ def stage_tree(folder: Path, files: dict[str, bytes]) -> Path:
     """Write a whole folder of files under a hidden name beside `folder`; return that name."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    made: set[str] = set()
     try:
         for name in sorted(files):
-            target = temporary / check_member(name)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(files[name])
-            target.chmod(FILE_MODE)
+            target = os.path.join(temporary, check_member(name))
+            parent = os.path.dirname(target)
+            if parent not in made:
+                os.makedirs(parent, exist_ok=True)
+                made.add(parent)
+            with open(target, "wb") as handle:
+                os.fchmod(handle.fileno(), FILE_MODE)  # whatever the umask
+                handle.write(files[name])
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise

@@ -35,8 +35,22 @@ def sanitise(html: str) -> str:
     return VOID.sub(lambda m: f"<{m[1]}{m[2] or ''} />", clean).replace("&nbsp;", "&#160;")
 
 
+# Characters with a meaning in Markdown or HTML somewhere in a line, or that the allowlist would write otherwise.
+MARKUP = frozenset("*_`[]!<>&\\|~{}\"")
+
+
+def is_plain(text: str) -> bool:
+    """A one-line sentence Markdown leaves as it is: it starts with a letter, has no surrounding or unusual space
+    (every character printable) and none of MARKUP. Most short texts (feedback, prompts, outcomes) are."""
+    return (text[:1].isalpha() and text.isprintable() and text == text.strip()
+            and MARKUP.isdisjoint(text))
+
+
 @lru_cache(maxsize=8192)
 def to_html(text: str) -> Markup:
     """The HTML of one Markdown text; raw HTML in the source is escaped, and the result is allowlisted.
+    A plain sentence is one paragraph as it is (the same bytes as rendering it; a test holds the two together).
     Cached: a competence's lessons are rendered once however many courses hold it."""
+    if is_plain(text):
+        return Markup(f"<p>{text}</p>\n")
     return Markup(sanitise(_RENDERER.render(text)))
