@@ -24,7 +24,7 @@ from typing import Callable
 
 from . import __version__
 from .archive import Staging, source_epoch, write_atomic
-from .digests import ValueDigests, code_digest, tree_digest
+from .digests import ValueDigests, code_digest, libraries_digest, tree_digest
 from .exporters import targets
 from .exporters.base import TEMPLATES, Exporter, Written
 from .model import Competence, Course, Project
@@ -64,11 +64,12 @@ def templates_digest(folders: tuple[str, ...]) -> str:
 
 
 def unit_key(exporter: Exporter, course: Course | None, slices: ValueDigests) -> str:
-    """Everything a unit's bytes depend on: tool version and code, the Python that runs it, the target's
+    """Everything a unit's bytes depend on: tool version and code, the Python and libraries that run it, the target's
     templates, language, archive time, and the digest of the model slice the unit reads (`slices` hashes each
     course and competence once, however many units read it)."""
     digest = hashlib.sha256()
-    for part in (str(CACHE_FORMAT), __version__, sys.version, code_digest(), templates_digest(exporter.template_folders()),
+    for part in (str(CACHE_FORMAT), __version__, sys.version, code_digest(), libraries_digest(),
+                 templates_digest(exporter.template_folders()),
                  exporter.name, exporter.lang, str(source_epoch())):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(slices.of(exporter.inputs(course)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from functools import lru_cache
+from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -24,6 +25,22 @@ def tree_digest(root: Path, pattern: str) -> str:
 def code_digest() -> str:
     """The digest of musa-build's own Python files: a cache written by other code is not used."""
     return tree_digest(CODE, "*.py")
+
+
+# The libraries whose versions decide the bytes of a build: YAML reading, templates, Markdown and its allowlist.
+OUTPUT_LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdurl", "nh3", "pyyaml")
+
+
+@lru_cache(maxsize=None)
+def libraries_digest() -> str:
+    """Names and versions of OUTPUT_LIBRARIES: a cache written with other versions is not used."""
+    found = []
+    for name in OUTPUT_LIBRARIES:
+        try:
+            found.append(f"{name}=={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            found.append(f"{name} absent")
+    return ";".join(found)
 
 
 class digest_writer:

@@ -3,7 +3,8 @@
 A build keeps it in `<out>/.musa-sources.cache`. Each entry is keyed by the digest of everything its result
 depends on (the file's kind, path and bytes, and for rules the Markdown bodies too) and holds the value and the
 diagnostics the work produced; a hit replays the diagnostics, so a cached load reports exactly what a fresh one
-does. The whole file is ignored when musa-build's code or the Python running it differ from those that wrote it,
+does. The whole file is ignored when musa-build's code, the Python running it or the libraries it reads YAML
+with differ from those that wrote it,
 and when it cannot be read; it is only a cache, and holds only the entries the last load used.
 """
 
@@ -17,7 +18,7 @@ from typing import Callable, TypeVar
 
 from . import __version__
 from .archive import write_atomic
-from .digests import code_digest
+from .digests import code_digest, libraries_digest
 from .errors import Diagnostics
 
 FILE = ".musa-sources.cache"
@@ -45,7 +46,7 @@ class SourceCache:
             self.old = self._read(path)
 
     def _header(self) -> tuple:
-        return FORMAT, __version__, sys.version, code_digest()
+        return FORMAT, __version__, sys.version, code_digest(), libraries_digest()
 
     def _read(self, path: Path) -> dict[str, bytes]:
         try:

@@ -165,13 +165,15 @@ def test_a_damaged_cache_means_a_full_build(reference, units, real_copy, tmp_pat
     assert tree(tmp_path) == reference
 
 
-def test_key_covers_archive_time_code_and_templates(reference, units, real_copy, tmp_path, cli, monkeypatch):
+def test_key_covers_archive_time_code_libraries_and_templates(reference, units, real_copy, tmp_path, cli, monkeypatch):
     build_json(cli, real_copy, tmp_path)
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1600000000")
     assert build_json(cli, real_copy, tmp_path)["built"] == units
     monkeypatch.setattr(building, "templates_digest", lambda folders: "another template tree")
     assert build_json(cli, real_copy, tmp_path)["built"] == units
     monkeypatch.setattr(building, "code_digest", lambda: "another version of the code")
+    assert build_json(cli, real_copy, tmp_path)["built"] == units
+    monkeypatch.setattr(building, "libraries_digest", lambda: "markdown-it-py==99")
     assert build_json(cli, real_copy, tmp_path)["built"] == units
     assert build_json(cli, real_copy, tmp_path, "--force")["built"] == units
 

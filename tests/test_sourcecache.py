@@ -81,12 +81,14 @@ def test_a_changed_lesson_or_yaml_file_is_read_again(real_copy, tmp_path):
     assert after == load(project).project
 
 
-@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01.", None])
+@pytest.mark.parametrize("damage", [b"", b"not a pickle", b"\x80\x05K\x01.", "code", "libraries"])
 def test_a_damaged_or_foreign_cache_is_ignored(real_copy, tmp_path, monkeypatch, damage):
     cache_file = tmp_path / "sources.cache"
     load(real_copy, SourceCache(cache_file))
-    if damage is None:  # written by other code
+    if damage == "code":  # written by other code
         monkeypatch.setattr(sourcecache, "code_digest", lambda: "another version of the code")
+    elif damage == "libraries":
+        monkeypatch.setattr(sourcecache, "libraries_digest", lambda: "pyyaml==99")
     else:
         cache_file.write_bytes(damage)
     cache = SourceCache(cache_file)
