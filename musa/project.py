@@ -30,6 +30,9 @@ def load(root: Path, cache: SourceCache | None = None) -> Loaded:
     (`gc.freeze`): loading allocates millions of small acyclic objects (it leaves no cycles), and the
     collector's passes over them made loading, and the build after it, grow faster than the catalogue."""
     paused = gc.isenabled()
+    if gc.get_freeze_count():  # an earlier load in this process (preview --serve, tests): free what it left first
+        gc.unfreeze()
+        gc.collect()
     gc.disable()
     try:
         diags = Diagnostics()
