@@ -9,10 +9,12 @@ backups linking competences by idnumber find them. One file for the whole projec
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import json
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from ..model import Competence
@@ -72,11 +74,17 @@ class MoodleCompetenciesExporter(Exporter):
     suffix = ".csv"
     description = "Moodle competency framework CSV (Site administration → Competencies → Import competency framework)"
 
+    @cached_property
+    def competences(self) -> tuple[Competence, ...]:
+        """The competences as the framework shows them: without lessons, quiz and assignment, which it does not
+        read (so that editing a lesson leaves the framework as it was)."""
+        return tuple(dataclasses.replace(c, lessons=(), quiz=None, assignment=None) for c in self.project.competences)
+
     def areas(self) -> tuple[Area, ...]:
         """The areas in the order their first competence comes, each idnumber distinct from every code."""
-        codes = {c.code for c in self.project.competences}
+        codes = {c.code for c in self.competences}
         grouped: dict[tuple[str, str], list[Competence]] = {}
-        for comp in self.project.competences:
+        for comp in self.competences:
             grouped.setdefault((comp.framework, self.tr(comp.area)), []).append(comp)
         found, taken = [], set(codes)
         for (framework, area), comps in grouped.items():
@@ -96,7 +104,7 @@ class MoodleCompetenciesExporter(Exporter):
     def rows(self) -> list[tuple]:
         areas = self.areas()
         frameworks = {}
-        for comp in self.project.competences:
+        for comp in self.competences:
             frameworks[comp.framework] = frameworks.get(comp.framework, 0) + 1
         rows = [("", FRAMEWORK_IDNUMBER, FRAMEWORK_NAME,
                  self.html("framework.html", frameworks=frameworks, scale=SCALE,
@@ -116,8 +124,8 @@ class MoodleCompetenciesExporter(Exporter):
         return rows
 
     def inputs(self, course=None) -> object:
-        """The framework is written from the competences alone."""
-        return self.project.competences
+        """The framework is written from the competences' headlines alone."""
+        return self.competences
 
     def archive_name(self, course=None) -> str:
         return f"musa-competencies{'' if self.lang == 'en' else '-' + self.lang}{self.suffix}"
