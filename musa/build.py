@@ -17,6 +17,8 @@ import multiprocessing
 import os
 import shutil
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -205,9 +207,19 @@ def pid_alive(pid: int) -> bool:
 _EXPORTERS: dict[str, Exporter] = {}
 
 
-def _start_worker(exporters: dict[str, Exporter]) -> None:
+def _start_worker(exporters: dict[str, Exporter], parent: int | None = None) -> None:
     _EXPORTERS.clear()
     _EXPORTERS.update(exporters)
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="musa-exit-with-build").start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this worker once the build that started it is gone (killed): otherwise it would wait forever to hand
+    its result to nobody, holding its memory."""
+    while os.getppid() == parent:
+        time.sleep(0.2)
+    os._exit(1)
 
 
 def _render(unit: Unit) -> dict[Path, bytes]:
@@ -243,7 +255,7 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context,
-                                                initializer=_start_worker, initargs=(exporters,)) as pool:
+                                                initializer=_start_worker, initargs=(exporters, os.getpid())) as pool:
         futures = {pool.submit(_render, unit): unit for unit in todo}
         try:
             for future in concurrent.futures.as_completed(futures):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -199,14 +200,18 @@ class ContentFiles:
             return None
         parts = (CONTENT, *Path(ref).parts)
         path = self.root / CONTENT / ref
-        if any(self._is_link("/".join(parts[:i])) for i in range(1, len(parts))) or path.is_symlink():
+        try:
+            mode = os.lstat(path).st_mode  # one look at the file itself: link, folder, file or nothing
+        except OSError:
+            mode = 0
+        if any(self._is_link("/".join(parts[:i])) for i in range(1, len(parts))) or stat.S_ISLNK(mode):
             diags.error(loc, f"expected a regular file inside content/, got a symbolic link at '{ref}'; "
                              "copy the file instead")
             return None
-        if path.is_dir():
+        if stat.S_ISDIR(mode):
             diags.error(loc, f"expected a Markdown file under content/, got '{ref}', which is a folder")
             return None
-        if not path.is_file():
+        if not stat.S_ISREG(mode):
             content = self.root / CONTENT
             near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md")) \
                 if path.parent.is_dir() else []

@@ -291,16 +291,33 @@ def test_sigkill_mid_write_leaves_no_partial_archive(previous, real_copy, refere
     assert tree(out) == reference and leftovers(out) == []
 
 
+def processes_building_into(out: Path) -> list[int]:
+    """Processes (a build and its workers) whose command line names `out`."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if proc.name.isdigit() and str(out).encode() in (proc / "cmdline").read_bytes():
+                found.append(int(proc.name))
+        except OSError:
+            continue
+    return found
+
+
 def test_killed_at_random_moments_every_archive_is_whole(previous, real_copy, reference):
     out, before = previous
     for delay in (0.3, 0.6, 0.9, 1.2):
         process = subprocess.Popen([sys.executable, "-m", "musa", "--project", str(real_copy), "build",
-                                    "--out", str(out), "--force"], stderr=subprocess.DEVNULL)
+                                    "--out", str(out), "--force", "--jobs", "2"], stderr=subprocess.DEVNULL)
         time.sleep(delay)
         process.send_signal(signal.SIGKILL)
         process.wait()
         for name, data in tree(out).items():
             assert data in (before[name], reference[name]), f"{name} after a kill at {delay} s"
+        # its worker processes end too, instead of waiting forever to hand their results to nobody
+        deadline = time.monotonic() + 10
+        while processes_building_into(out) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert processes_building_into(out) == []
     assert hashlib.sha256(b"".join(tree(out).values())).digest()  # every archive read back whole
 
 
