@@ -139,6 +139,17 @@ def test_editing_one_competence_rebuilds_only_the_courses_that_hold_it(tmp_path,
         per_course + [(t, "*") for t in targets() if REGISTRY[t].project_wide()])
 
 
+def test_deleted_changed_or_foreign_files_are_rebuilt(reference, real_copy, tmp_path, cli):
+    build_json(cli, real_copy, tmp_path)
+    names = sorted(n for n in reference if n.startswith("olx/"))  # one archive per unit: the unit is the file
+    (tmp_path / names[0]).unlink()
+    (tmp_path / names[1]).write_bytes(b"edited by hand")
+    again = build_json(cli, real_copy, tmp_path)
+    assert sorted(a["path"] for a in again["archives"] if not a["cached"]) == \
+        sorted(str(tmp_path / n) for n in names[:2])
+    assert tree(tmp_path) == reference
+
+
 def test_archives_are_trusted_by_size_and_times_and_read_again_when_those_change(reference, real_copy, tmp_path,
                                                                                  cli):
     build_json(cli, real_copy, tmp_path)
