@@ -33,6 +33,42 @@ def check_member(name: str) -> str:
 
 
 def tar_gz_bytes(members: dict[str, bytes], epoch: int) -> bytes:
+    packed = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=epoch, compresslevel=6) as gz:
+        gz.write(tar_bytes(members, epoch))
+    return packed.getvalue()
+
+
+def tar_bytes(members: dict[str, bytes], epoch: int) -> bytes:
+    """An uncompressed tar of regular files: what tarfile writes in PAX format (a test holds the two together),
+    written directly when every name fits a plain header (ASCII, at most 100 bytes), through tarfile otherwise."""
+    if not (all(name.isascii() and len(name) <= 100 for name in members) and epoch < 8 ** 11
+            and all(len(data) < 8 ** 11 for data in members.values())):
+        return _tarfile_bytes(members, epoch)
+    blocks = []
+    for name in sorted(members):
+        data = members[name]
+        blocks += (_ustar_header(check_member(name), len(data), epoch), data, NUL * (-len(data) % BLOCK))
+    raw = b"".join(blocks) + NUL * (2 * BLOCK)  # two empty blocks end the archive
+    return raw + NUL * (-len(raw) % RECORD)
+
+
+BLOCK, RECORD, NUL = 512, 20 * 512, b"\0"
+
+
+def _octal(number: int, width: int) -> bytes:
+    return b"%0*o" % (width - 1, number) + NUL
+
+
+def _ustar_header(name: str, size: int, mtime: int) -> bytes:
+    """A POSIX ustar header of a regular file owned by nobody, as tarfile writes it."""
+    header = b"".join((name.encode("ascii").ljust(100, NUL), _octal(FILE_MODE, 8), _octal(0, 8), _octal(0, 8),
+                       _octal(size, 12), _octal(mtime, 12), b" " * 8, b"0", NUL * 100, b"ustar\x0000", NUL * 32,
+                       NUL * 32, NUL * 8, NUL * 8, NUL * 155)).ljust(BLOCK, NUL)
+    return header[:148] + b"%06o\0 " % sum(header) + header[156:]
+
+
+def _tarfile_bytes(members: dict[str, bytes], epoch: int) -> bytes:
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w", format=tarfile.PAX_FORMAT) as tar:
         for name in sorted(members):
@@ -41,10 +77,7 @@ def tar_gz_bytes(members: dict[str, bytes], epoch: int) -> bytes:
             info.uid = info.gid = 0
             info.uname = info.gname = ""
             tar.addfile(info, io.BytesIO(members[name]))
-    packed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=epoch, compresslevel=6) as gz:
-        gz.write(raw.getvalue())
-    return packed.getvalue()
+    return raw.getvalue()
 
 
 def zip_bytes(members: dict[str, bytes], epoch: int) -> bytes:

@@ -5,8 +5,11 @@ from __future__ import annotations
 import io
 import tarfile
 import zipfile
+from pathlib import PurePosixPath
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from musa import archive
 from musa.archive import DEFAULT_EPOCH, UnsafeMember, archive_bytes, write_archive
@@ -56,3 +59,18 @@ def test_failed_write_leaves_the_earlier_archive_untouched(tmp_path, monkeypatch
         write_archive(target, {"new.txt": b"new"})
     assert target.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["course.zip"], "no temporary file is left behind"
+
+
+NAMES = st.text(st.sampled_from("abcxyz019-_./é"), min_size=1, max_size=120).filter(
+    lambda n: not n.startswith("/") and ".." not in n.split("/") and "//" not in n and not n.endswith("/")
+    and "." not in n.split("/") and n == str(PurePosixPath(n)))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dictionaries(NAMES, st.binary(max_size=1100) | st.sampled_from([b"", b"x" * 511, b"x" * 512, b"x" * 513]),
+                       max_size=8),
+       st.sampled_from([DEFAULT_EPOCH, 1600000000, 8 ** 11 + 5]))
+def test_tar_written_directly_is_what_tarfile_writes(members, epoch):
+    assert archive.tar_bytes(members, epoch) == archive._tarfile_bytes(members, epoch)
+    with tarfile.open(fileobj=io.BytesIO(archive.tar_bytes(members, epoch))) as tar:
+        assert {m.name: tar.extractfile(m).read() for m in tar.getmembers()} == members
