@@ -153,10 +153,11 @@ class Cache:
             path = self.out / name
             if not isinstance(recorded, dict):
                 return None
-            if recorded.get("stat") is None or recorded["stat"] != stat_signature(path):
+            signature = stat_signature(path)
+            if signature is None or recorded.get("stat") != signature:
                 if file_digest(path) != recorded.get("digest"):
                     return None
-                recorded["stat"] = stat_signature(path)
+                recorded["stat"] = signature
                 self.restamped = True
             sizes[path] = recorded.get("size", 0)
         return sizes or None

@@ -61,10 +61,6 @@ class Diagnostics:
     def warning(self, loc: Loc, message: str) -> None:
         self._items.add(Diagnostic(loc, message, WARNING))
 
-    def extend(self, other: "Diagnostics") -> None:
-        self._items |= other._items
-        self.error_count = sum(d.severity == ERROR for d in self._items)
-
     def add_all(self, items) -> None:
         """Add diagnostics recorded earlier (as `items` gives them)."""
         for diag in items:

@@ -33,11 +33,11 @@ class Sources:
     broken: set[str] = field(default_factory=set)  # ids of files whose shape is wrong
     bodies: dict[tuple[str, tuple], dict[str, str]] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)  # path → digest of its bytes and its bodies
+    files_read: int = 0
     content: "ContentFiles" = field(init=False)
 
     def __post_init__(self) -> None:
         self.content = ContentFiles(self.root)
-    files_read: int = 0
 
     def all_ids(self) -> set[str]:
         return {i for kind in self.docs.values() for i in kind} | self.broken
@@ -180,17 +180,26 @@ def _read_bodies(sources: Sources, kind: str, doc: Document, diags: Diagnostics)
 
 class ContentFiles:
     """Reads the Markdown files YAML refers to, refusing anything that leaves `content/`: absolute paths, '..',
-    and a symbolic link anywhere on the way (with neither, a path cannot resolve outside). Each folder on the way
+    a symbolic link anywhere on the way, and a folder that resolves outside `content/`. Each folder on the way
     is looked at once per load."""
 
     def __init__(self, root: Path):
         self.root = root
+        self.content = os.path.realpath(root / CONTENT)
         self.links: dict[str, bool] = {}  # folder relative to the project → is a symbolic link
+        self.inside: dict[str, bool] = {}  # folder → resolves inside content/
 
     def _is_link(self, rel: str) -> bool:
         known = self.links.get(rel)
         if known is None:
             known = self.links[rel] = os.path.islink(os.path.join(self.root, rel))
+        return known
+
+    def _resolves_inside(self, folder: str) -> bool:
+        known = self.inside.get(folder)
+        if known is None:
+            real = os.path.realpath(folder)
+            known = self.inside[folder] = real == self.content or real.startswith(self.content + os.sep)
         return known
 
     def read(self, ref: str, loc: Loc, diags: Diagnostics) -> str | None:
@@ -217,5 +226,8 @@ class ContentFiles:
                 if path.parent.is_dir() else []
             diags.error(loc, f"expected an existing file under content/, got '{ref}', which does not exist"
                              f"{did_you_mean(ref, near)}")
+            return None
+        if not self._resolves_inside(os.path.dirname(path)):
+            diags.error(loc, f"expected a file inside content/, got '{ref}', which resolves outside it")
             return None
         return read_text(path, f"{CONTENT}/{ref}", diags)
