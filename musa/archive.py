@@ -9,6 +9,7 @@ import shutil
 import tarfile
 import time
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
@@ -194,29 +195,50 @@ def write_tree(folder: Path, files: dict[str, bytes]) -> int:
     return sum(len(data) for data in files.values())
 
 
+@dataclass(frozen=True)
+class Staged:
+    """A file or folder written complete under its temporary name, not yet renamed to `path`."""
+
+    temporary: Path
+    path: Path
+    tree: bool
+
+
+def stage_any(path: Path, data: bytes | dict[str, bytes]) -> Staged:
+    """Stage a file (bytes) or a whole folder (a dict of its files by relative name) beside `path`."""
+    if isinstance(data, bytes):
+        return Staged(stage(path, data), path, False)
+    return Staged(stage_tree(path, data), path, True)
+
+
+def discard(staged: Staged) -> None:
+    if staged.tree:
+        shutil.rmtree(staged.temporary, ignore_errors=True)
+    else:
+        staged.temporary.unlink(missing_ok=True)
+
+
 class Staging:
-    """Files and folders staged complete under hidden names as they are rendered, renamed into place only by
-    `commit()`: until then no final name changes, and `discard()` removes every staged piece."""
+    """Files and folders staged complete under hidden names (by this process or by a build's workers), renamed
+    into place only by `commit()`: until then no final name changes, and `discard()` removes every staged piece."""
 
     def __init__(self):
-        self.files: list[tuple[Path, Path]] = []  # (temporary, final)
-        self.trees: list[tuple[Path, Path]] = []
+        self.staged: list[Staged] = []
+
+    def adopt(self, staged: Staged) -> None:
+        self.staged.append(staged)
 
     def add(self, path: Path, data: bytes | dict[str, bytes]) -> None:
-        if isinstance(data, bytes):
-            self.files.append((stage(path, data), path))
-        else:
-            self.trees.append((stage_tree(path, data), path))
+        self.adopt(stage_any(path, data))
 
     def commit(self) -> None:
         """Rename every staged file into place (in path order), then swap in every staged folder."""
-        for temporary, path in sorted(self.files, key=lambda pair: pair[1]):
-            os.replace(temporary, path)
-        for temporary, folder in sorted(self.trees, key=lambda pair: pair[1]):
-            swap_tree(temporary, folder)
+        for staged in sorted(self.staged, key=lambda s: (s.tree, s.path)):
+            if staged.tree:
+                swap_tree(staged.temporary, staged.path)
+            else:
+                os.replace(staged.temporary, staged.path)
 
     def discard(self) -> None:
-        for temporary, _ in self.files:
-            temporary.unlink(missing_ok=True)
-        for temporary, _ in self.trees:
-            shutil.rmtree(temporary, ignore_errors=True)
+        for staged in self.staged:
+            discard(staged)

@@ -1,8 +1,9 @@
 """A build: units of target × course (or × project) rendered in parallel processes, skipped when unchanged.
 
-Guarantee: each unit, once rendered, is staged at once — every archive written complete (and flushed) under a
-temporary name beside its final name, so only the units in flight are held in memory — and only when every
-unit is rendered and staged are the archives renamed into place one by one. A failure while rendering or staging replaces no archive and leaves the cache untouched;
+Guarantee: each unit, once rendered, is staged at once by the process that rendered it — every archive written
+complete (and flushed) under a temporary name beside its final name, so only the units in flight are held in
+memory and only names, digests and sizes travel back — and only when every unit is rendered and staged are the
+archives renamed into place one by one. A failure while rendering or staging replaces no archive and leaves the cache untouched;
 a build that is killed at any moment leaves under every final name either the previous complete archive or
 the new complete one, never a partial file. Temporary files (`.NAME.PID.tmp`) of a killed build are removed
 by the next build.
@@ -25,7 +26,8 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .archive import Staging, source_epoch, write_atomic
+from . import archive
+from .archive import Staged, Staging, source_epoch, write_atomic
 from .digests import ValueDigests, code_digest, libraries_digest, tree_digest
 from .exporters import targets
 from .exporters.base import TEMPLATES, Exporter, Written
@@ -128,6 +130,19 @@ def rendered_size(data: bytes | dict[str, bytes]) -> int:
     return len(data) if isinstance(data, bytes) else sum(len(part) for part in data.values())
 
 
+@dataclass(frozen=True)
+class StagedArchive:
+    """One archive (or folder) of a rendered unit: staged under its temporary name, with its digest and size."""
+
+    staged: Staged
+    digest: str
+    size: int
+
+    @property
+    def path(self) -> Path:
+        return self.staged.path
+
+
 class Cache:
     """`<out>/.musa-cache.json`: per unit, the key it was built with and the digest of each archive it wrote."""
 
@@ -162,10 +177,10 @@ class Cache:
             sizes[path] = recorded.get("size", 0)
         return sizes or None
 
-    def record(self, unit: Unit, key: str, rendered: Rendered) -> None:
+    def record(self, unit: Unit, key: str, archives: list[StagedArchive]) -> None:
         self.entries[unit.label] = {"key": key, "archives": {
-            path.relative_to(self.out).as_posix(): {"digest": data_digest(data), "size": rendered_size(data)}
-            for path, data in sorted(rendered.items())}}
+            a.path.relative_to(self.out).as_posix(): {"digest": a.digest, "size": a.size}
+            for a in sorted(archives, key=lambda a: a.path)}}
 
     def stamp(self, unit: Unit) -> None:
         """Note the size and times of the unit's archives, once they are in place."""
@@ -223,10 +238,19 @@ def _exit_with(parent: int) -> None:
     os._exit(1)
 
 
-def _render(unit: Unit) -> dict[Path, bytes]:
+def _render(unit: Unit) -> list[StagedArchive]:
+    """Render one unit and stage its archives at once, in the process that rendered them."""
     exporter = _EXPORTERS[unit.target, unit.lang]
-    return exporter.render_unit(None if unit.course is None else exporter.project.course(unit.course))
-
+    rendered = exporter.render_unit(None if unit.course is None else exporter.project.course(unit.course))
+    done: list[StagedArchive] = []
+    try:
+        for path, data in sorted(rendered.items()):
+            done.append(StagedArchive(archive.stage_any(path, data), data_digest(data), rendered_size(data)))
+    except BaseException:
+        for staged in done:
+            archive.discard(staged.staged)
+        raise
+    return done
 
 
 def default_jobs() -> int:
@@ -239,13 +263,12 @@ def default_jobs() -> int:
 Progress = Callable[[int, int, Unit, bool], None]
 
 
-Rendered = dict[Path, "bytes | dict[str, bytes]"]
-
-
 def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], jobs: int,
-                 progress: Progress, done: int, total: int, take: Callable[[Unit, Rendered], None]) -> None:
-    """Render every unit of `todo` (in `jobs` processes when more than one), handing each to `take` as it is
-    done, so that only the units in flight are held in memory; raise the first failure."""
+                 progress: Progress, done: int, total: int,
+                 take: Callable[[Unit, list[StagedArchive]], None]) -> None:
+    """Render and stage every unit of `todo` (in `jobs` processes when more than one), handing each to `take`
+    as it is done; raise the first failure, once every unit still in flight is done and handed over (so that
+    whatever it staged can be discarded)."""
     if jobs <= 1 or len(todo) <= 1:
         _start_worker(exporters)
         for unit in todo:
@@ -258,13 +281,18 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context,
                                                 initializer=_start_worker, initargs=(exporters, os.getpid())) as pool:
         futures = {pool.submit(_render, unit): unit for unit in todo}
+        taken = set()
         try:
             for future in concurrent.futures.as_completed(futures):
+                taken.add(future)
                 take(futures[future], future.result())
                 done += 1
                 progress(done, total, futures[future], False)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
+            for future in futures.keys() - taken:
+                if future.done() and not future.cancelled() and future.exception() is None:
+                    take(futures[future], future.result())
             raise
 
 
@@ -286,7 +314,11 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
     slices = ValueDigests(shared=(Competence, Course), source=lambda value: getattr(value, "source", ""))
     keys = {unit: unit_key(exporters[unit.target, unit.lang], course, slices) for unit, course in units}
     fresh = {unit: cache.fresh(unit, keys[unit]) if use_cache else None for unit, _ in units}
-    todo = [unit for unit, _ in units if fresh[unit] is None]
+    # course by course (each course's targets in turn), so that a process converts a course's Markdown once and
+    # reuses it for the next target, instead of once per target
+    order = {course.id: i for i, course in enumerate(project.courses())}
+    todo = sorted((unit for unit, _ in units if fresh[unit] is None),
+                  key=lambda unit: -1 if unit.course is None else order[unit.course])
     outcome = Outcome(built=len(todo), skipped=len(units) - len(todo))
     done = 0
     for unit, _ in units:
@@ -298,12 +330,12 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
     staging = Staging()
     sizes: dict[Unit, dict[Path, int]] = {}
 
-    def take(unit: Unit, rendered: Rendered) -> None:
-        """Stage a rendered unit at once (nothing is renamed yet) and keep only its sizes and digests."""
-        for path, data in sorted(rendered.items()):
-            staging.add(path, data)
-        sizes[unit] = {path: rendered_size(data) for path, data in rendered.items()}
-        cache.record(unit, keys[unit], rendered)
+    def take(unit: Unit, archives: list[StagedArchive]) -> None:
+        """Note a staged unit (nothing is renamed yet), its sizes and digests."""
+        for a in archives:
+            staging.adopt(a.staged)
+        sizes[unit] = {a.path: a.size for a in archives}
+        cache.record(unit, keys[unit], archives)
     try:
         render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take)
         staging.commit()
