@@ -253,6 +253,34 @@ def _render(unit: Unit) -> list[StagedArchive]:
     return done
 
 
+def _render_batch(units: tuple[Unit, ...]) -> list[tuple[Unit, list[StagedArchive]]]:
+    """Render and stage several units in turn (one course's targets: its Markdown is converted once)."""
+    done: list[tuple[Unit, list[StagedArchive]]] = []
+    try:
+        for unit in units:
+            done.append((unit, _render(unit)))
+    except BaseException:
+        for _, archives in done:
+            for staged in archives:
+                archive.discard(staged.staged)
+        raise
+    return done
+
+
+def batches(todo: list[Unit], jobs: int) -> list[tuple[Unit, ...]]:
+    """The units of `todo` as they go to worker processes: one batch per course (units of one course are
+    consecutive in `todo`) when there are at least as many courses as processes, else one unit at a time."""
+    courses: list[list[Unit]] = []
+    for unit in todo:
+        if courses and courses[-1][0].course == unit.course:
+            courses[-1].append(unit)
+        else:
+            courses.append([unit])
+    if len(courses) < jobs:
+        return [(unit,) for unit in todo]
+    return [tuple(units) for units in courses]
+
+
 def default_jobs() -> int:
     try:
         return max(1, len(os.sched_getaffinity(0)))
@@ -280,19 +308,21 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context,
                                                 initializer=_start_worker, initargs=(exporters, os.getpid())) as pool:
-        futures = {pool.submit(_render, unit): unit for unit in todo}
+        futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs)]
         taken = set()
         try:
             for future in concurrent.futures.as_completed(futures):
                 taken.add(future)
-                take(futures[future], future.result())
-                done += 1
-                progress(done, total, futures[future], False)
+                for unit, archives in future.result():
+                    take(unit, archives)
+                    done += 1
+                    progress(done, total, unit, False)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
-            for future in futures.keys() - taken:
+            for future in set(futures) - taken:
                 if future.done() and not future.cancelled() and future.exception() is None:
-                    take(futures[future], future.result())
+                    for unit, archives in future.result():
+                        take(unit, archives)
             raise
 
 
@@ -314,11 +344,11 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
     slices = ValueDigests(shared=(Competence, Course), source=lambda value: getattr(value, "source", ""))
     keys = {unit: unit_key(exporters[unit.target, unit.lang], course, slices) for unit, course in units}
     fresh = {unit: cache.fresh(unit, keys[unit]) if use_cache else None for unit, _ in units}
-    # course by course (each course's targets in turn), so that a process converts a course's Markdown once and
-    # reuses it for the next target, instead of once per target
-    order = {course.id: i for i, course in enumerate(project.courses())}
+    # course by course (each course's targets in turn, the largest courses first), so that a process converts a
+    # course's Markdown once and reuses it for the next target, instead of once per target
+    order = {course.id: (-len(course.competences), i) for i, course in enumerate(project.courses())}
     todo = sorted((unit for unit, _ in units if fresh[unit] is None),
-                  key=lambda unit: -1 if unit.course is None else order[unit.course])
+                  key=lambda unit: (-1 << 30, 0) if unit.course is None else order[unit.course])
     outcome = Outcome(built=len(todo), skipped=len(units) - len(todo))
     done = 0
     for unit, _ in units:

@@ -9,6 +9,7 @@ decimals of a fraction. Grades are written as percentages with Moodle's seven-di
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 # The positive grades, in percent, as Moodle writes them.
 POSITIVE = ("100", "90", "83.33333", "80", "75", "70", "66.66667", "60", "50", "40", "33.33333", "30", "25",
@@ -30,6 +31,7 @@ def sums_to_full(percents) -> bool:
     return round(total, 2) == 1
 
 
+@lru_cache(maxsize=None)  # a pure function of a small number, asked for every question
 def shares(count: int) -> tuple[str, ...]:
     """`count` grades from Moodle's list summing to 100 %, as equal as the list allows.
 

@@ -104,6 +104,15 @@ def test_parallel_build_gives_the_serial_bytes(reference, units, real_copy, tmp_
 
 # Incremental builds.
 
+def test_workers_get_whole_courses_when_there_are_enough_of_them():
+    todo = [building.Unit("moodle", None), building.Unit("olx", "a"), building.Unit("scorm12", "a"),
+            building.Unit("olx", "b"), building.Unit("olx", "c")]
+    assert building.batches(todo, 2) == [(todo[0],), (todo[1], todo[2]), (todo[3],), (todo[4],)]
+    assert building.batches(todo[1:4], 2) == [(todo[1], todo[2]), (todo[3],)]
+    # fewer courses than processes: one unit at a time, so that every process has work
+    assert building.batches(todo[1:3], 2) == [(todo[1],), (todo[2],)]
+
+
 def test_second_build_skips_everything_and_keeps_the_bytes(reference, units, real_copy, tmp_path, cli):
     build_json(cli, real_copy, tmp_path, "--jobs", "1")
     again = build_json(cli, real_copy, tmp_path, "--jobs", "1")
