@@ -184,17 +184,6 @@ def swap_tree(temporary: Path, folder: Path) -> None:
             shutil.rmtree(old)
 
 
-def write_tree(folder: Path, files: dict[str, bytes]) -> int:
-    """Write a whole folder of files beside `folder`, then swap it into place; return the bytes written."""
-    temporary = stage_tree(folder, files)
-    try:
-        swap_tree(temporary, folder)
-    finally:
-        if temporary.exists():
-            shutil.rmtree(temporary)
-    return sum(len(data) for data in files.values())
-
-
 @dataclass(frozen=True)
 class Staged:
     """A file or folder written complete under its temporary name, not yet renamed to `path`."""
@@ -227,9 +216,6 @@ class Staging:
 
     def adopt(self, staged: Staged) -> None:
         self.staged.append(staged)
-
-    def add(self, path: Path, data: bytes | dict[str, bytes]) -> None:
-        self.adopt(stage_any(path, data))
 
     def commit(self) -> None:
         """Rename every staged file into place (in path order), then swap in every staged folder."""

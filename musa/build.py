@@ -3,10 +3,10 @@
 Guarantee: each unit, once rendered, is staged at once by the process that rendered it — every archive written
 complete (and flushed) under a temporary name beside its final name, so only the units in flight are held in
 memory and only names, digests and sizes travel back — and only when every unit is rendered and staged are the
-archives renamed into place one by one. A failure while rendering or staging replaces no archive and leaves the cache untouched;
-a build that is killed at any moment leaves under every final name either the previous complete archive or
-the new complete one, never a partial file. Temporary files (`.NAME.PID.tmp`) of a killed build are removed
-by the next build.
+archives renamed into place one by one. A failure while rendering or staging replaces no archive and leaves the
+cache untouched; a build that is killed at any moment leaves under every final name either the previous
+complete archive or the new complete one, never a partial file. Temporary files (`.NAME.PID.tmp`) of a killed
+build are removed by the next build.
 """
 
 from __future__ import annotations
@@ -247,10 +247,14 @@ def _render(unit: Unit) -> list[StagedArchive]:
         for path, data in sorted(rendered.items()):
             done.append(StagedArchive(archive.stage_any(path, data), data_digest(data), rendered_size(data)))
     except BaseException:
-        for staged in done:
-            archive.discard(staged.staged)
+        _discard(done)
         raise
     return done
+
+
+def _discard(archives: list[StagedArchive]) -> None:
+    for staged in archives:
+        archive.discard(staged.staged)
 
 
 def _render_batch(units: tuple[Unit, ...]) -> list[tuple[Unit, list[StagedArchive]]]:
@@ -261,8 +265,7 @@ def _render_batch(units: tuple[Unit, ...]) -> list[tuple[Unit, list[StagedArchiv
             done.append((unit, _render(unit)))
     except BaseException:
         for _, archives in done:
-            for staged in archives:
-                archive.discard(staged.staged)
+            _discard(archives)
         raise
     return done
 
@@ -347,8 +350,8 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
     # course by course (each course's targets in turn, the largest courses first), so that a process converts a
     # course's Markdown once and reuses it for the next target, instead of once per target
     order = {course.id: (-len(course.competences), i) for i, course in enumerate(project.courses())}
-    todo = sorted((unit for unit, _ in units if fresh[unit] is None),
-                  key=lambda unit: (-1 << 30, 0) if unit.course is None else order[unit.course])
+    todo = sorted((unit for unit, _ in units if fresh[unit] is None),  # project-wide units first
+                  key=lambda unit: (0,) if unit.course is None else (1, *order[unit.course]))
     outcome = Outcome(built=len(todo), skipped=len(units) - len(todo))
     done = 0
     for unit, _ in units:
