@@ -6,6 +6,7 @@ import gzip
 import io
 import os
 import shutil
+import stat
 import tarfile
 import time
 import zipfile
@@ -152,9 +153,14 @@ def write_archive(path: Path, members: dict[str, bytes], epoch: int | None = Non
 
 
 def stage_tree(folder: Path, files: dict[str, bytes]) -> Path:
-    """Write a whole folder of files under a hidden name beside `folder`; return that name."""
+    """Write a whole folder of files under a hidden name beside `folder`; return that name.
+
+    A file whose bytes are those of the same file in the folder already in place is hard-linked from it, not
+    written again: creating a file costs far more than linking one, and a rebuild changes few files of a folder.
+    Only a plain file with FILE_MODE and the very bytes is linked; the folder in place is never written to."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
+    previous = str(folder) if folder.is_dir() and not folder.is_symlink() else None
     made: set[str] = set()
     try:
         for name in sorted(files):
@@ -163,6 +169,8 @@ def stage_tree(folder: Path, files: dict[str, bytes]) -> Path:
             if parent not in made:
                 os.makedirs(parent, exist_ok=True)
                 made.add(parent)
+            if previous is not None and _link_if_same(os.path.join(previous, name), target, files[name]):
+                continue
             with open(target, "wb") as handle:
                 os.fchmod(handle.fileno(), FILE_MODE)  # whatever the umask
                 handle.write(files[name])
@@ -170,6 +178,33 @@ def stage_tree(folder: Path, files: dict[str, bytes]) -> Path:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
     return temporary
+
+
+def _link_if_same(existing: str, target: str, data: bytes) -> bool:
+    """Hard-link `existing` as `target` when it is a plain file (not a link, linked nowhere else) with FILE_MODE
+    holding exactly `data`; False, linking nothing, otherwise (absent, different, replaced meanwhile, or on a file
+    system without hard links)."""
+    try:
+        descriptor = os.open(existing, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError:
+        return False
+    try:
+        st = os.fstat(descriptor)
+        if (not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != FILE_MODE or st.st_nlink != 1
+                or st.st_size != len(data)):
+            return False
+        with os.fdopen(os.dup(descriptor), "rb") as handle:
+            if handle.read(len(data) + 1) != data:
+                return False
+        os.link(existing, target, follow_symlinks=False)
+        if os.lstat(target).st_ino != st.st_ino:  # replaced between the check and the link
+            os.unlink(target)
+            return False
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+    return True
 
 
 def swap_tree(temporary: Path, folder: Path) -> None:

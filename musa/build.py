@@ -26,12 +26,12 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from . import archive
+from . import archive, markdown, markdowncache
 from .archive import Staged, Staging, source_epoch, write_atomic
 from .digests import ValueDigests, code_digest, libraries_digest, tree_digest
 from .exporters import targets
 from .exporters.base import TEMPLATES, Exporter, Written
-from .model import Competence, Course, Project
+from .model import Competence, Course, Programme, Project
 
 CACHE_FILE = ".musa-cache.json"
 COMPILED_TEMPLATES = ".musa-templates"  # Jinja's own cache of compiled templates, keyed by their source
@@ -223,9 +223,10 @@ def pid_alive(pid: int) -> bool:
 _EXPORTERS: dict[str, Exporter] = {}
 
 
-def _start_worker(exporters: dict[str, Exporter], parent: int | None = None) -> None:
+def _start_worker(exporters: dict[str, Exporter], parsed: dict[str, str], parent: int | None = None) -> None:
     _EXPORTERS.clear()
     _EXPORTERS.update(exporters)
+    markdown.use_parsed(parsed)
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="musa-exit-with-build").start()
 
@@ -257,8 +258,9 @@ def _discard(archives: list[StagedArchive]) -> None:
         archive.discard(staged.staged)
 
 
-def _render_batch(units: tuple[Unit, ...]) -> list[tuple[Unit, list[StagedArchive]]]:
-    """Render and stage several units in turn (one course's targets: its Markdown is converted once)."""
+def _render_batch(units: tuple[Unit, ...]) -> tuple[list[tuple[Unit, list[StagedArchive]]], dict[str, str]]:
+    """Render and stage several units in turn (one course's targets: its Markdown is converted once); with them,
+    the Markdown parser's results this process used since its last batch (for the build's Markdown cache)."""
     done: list[tuple[Unit, list[StagedArchive]]] = []
     try:
         for unit in units:
@@ -267,7 +269,7 @@ def _render_batch(units: tuple[Unit, ...]) -> list[tuple[Unit, list[StagedArchiv
         for _, archives in done:
             _discard(archives)
         raise
-    return done
+    return done, markdown.take_used()
 
 
 def batches(todo: list[Unit], jobs: int) -> list[tuple[Unit, ...]]:
@@ -296,27 +298,31 @@ Progress = Callable[[int, int, Unit, bool], None]
 
 def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], jobs: int,
                  progress: Progress, done: int, total: int,
-                 take: Callable[[Unit, list[StagedArchive]], None]) -> None:
-    """Render and stage every unit of `todo` (in `jobs` processes when more than one), handing each to `take`
-    as it is done; raise the first failure, once every unit still in flight is done and handed over (so that
+                 take: Callable[[Unit, list[StagedArchive]], None], parsed: dict[str, str]) -> dict[str, str]:
+    """Render and stage every unit of `todo` (in `jobs` processes when more than one, starting from the Markdown
+    `parsed` by earlier builds), handing each to `take` as it is done; return the Markdown parser's results the
+    units used. Raise the first failure, once every unit still in flight is done and handed over (so that
     whatever it staged can be discarded)."""
     if jobs <= 1 or len(todo) <= 1:
-        _start_worker(exporters)
+        _start_worker(exporters, parsed)
         for unit in todo:
             take(unit, _render(unit))
             done += 1
             progress(done, total, unit, False)
-        return
+        return markdown.take_used()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context,
-                                                initializer=_start_worker, initargs=(exporters, os.getpid())) as pool:
+    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_start_worker,
+                                                initargs=(exporters, parsed, os.getpid())) as pool:
         futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs)]
         taken = set()
+        used: dict[str, str] = {}
         try:
             for future in concurrent.futures.as_completed(futures):
                 taken.add(future)
-                for unit, archives in future.result():
+                rendered, parser_results = future.result()
+                used.update(parser_results)
+                for unit, archives in rendered:
                     take(unit, archives)
                     done += 1
                     progress(done, total, unit, False)
@@ -324,9 +330,10 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
             pool.shutdown(wait=True, cancel_futures=True)
             for future in set(futures) - taken:
                 if future.done() and not future.cancelled() and future.exception() is None:
-                    for unit, archives in future.result():
+                    for unit, archives in future.result()[0]:
                         take(unit, archives)
             raise
+    return used
 
 
 def build(project: Project, out: Path, names: list[str], jobs: int | None = None, langs: tuple[str, ...] = ("en",),
@@ -343,8 +350,9 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
         (Unit(name, None if course is None else course.id, lang), course)
         for (name, lang), exporter in exporters.items() for course in exporter.units()]
     cache = Cache(out)
-    # a competence stands for the digest of its sources (the code is in every key); a course is hashed once
-    slices = ValueDigests(shared=(Competence, Course), source=lambda value: getattr(value, "source", ""))
+    # a competence stands for the digest of its sources (the code is in every key); a course, and a programme's
+    # outline, is hashed once
+    slices = ValueDigests(shared=(Competence, Course, Programme), source=lambda value: getattr(value, "source", ""))
     keys = {unit: unit_key(exporters[unit.target, unit.lang], course, slices) for unit, course in units}
     fresh = {unit: cache.fresh(unit, keys[unit]) if use_cache else None for unit, _ in units}
     # course by course (each course's targets in turn, the largest courses first), so that a process converts a
@@ -369,8 +377,9 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
             staging.adopt(a.staged)
         sizes[unit] = {a.path: a.size for a in archives}
         cache.record(unit, keys[unit], archives)
+    earlier = markdowncache.read(out) if use_cache else {}
     try:
-        render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take)
+        used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, earlier)
         staging.commit()
     finally:
         staging.discard()  # whatever was not renamed into place
@@ -378,6 +387,7 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
         cache.stamp(unit)
     if todo or cache.restamped:
         cache.save()
+    markdowncache.save(out, earlier, used, complete=not outcome.skipped)
     for unit, course in units:
         exporter = exporters[unit.target, unit.lang]
         counts = exporter.contents(course)

@@ -46,6 +46,36 @@ def is_plain(text: str) -> bool:
             and MARKUP.isdisjoint(text))
 
 
+# The parser's HTML by Markdown text: what earlier builds parsed (a build passes it in, see musa/markdowncache.py),
+# and what this process has used since a build last took it. Only the parser's work is kept between builds: the
+# allowlist runs on every text, so nothing kept reaches a target without passing it.
+_parsed: dict[str, str] = {}
+_used: dict[str, str] = {}
+
+
+def use_parsed(parsed: dict[str, str]) -> None:
+    """Start from these parser results (an earlier build's), forgetting what this process converted so far."""
+    _parsed.clear()
+    _parsed.update(parsed)
+    _used.clear()
+    to_html.cache_clear()
+
+
+def take_used() -> dict[str, str]:
+    """The parser results this process used (parsed or found) since the last call: what a later build reuses."""
+    used = dict(_used)
+    _used.clear()
+    return used
+
+
+def _parse(text: str) -> str:
+    html = _parsed.get(text)
+    if html is None:
+        html = _RENDERER.render(text)
+    _used[text] = html
+    return html
+
+
 @lru_cache(maxsize=8192)
 def to_html(text: str) -> Markup:
     """The HTML of one Markdown text; raw HTML in the source is escaped, and the result is allowlisted.
@@ -53,4 +83,4 @@ def to_html(text: str) -> Markup:
     Cached: a competence's lessons are rendered once however many courses hold it."""
     if is_plain(text):
         return Markup(f"<p>{text}</p>\n")
-    return Markup(sanitise(_RENDERER.render(text)))
+    return Markup(sanitise(_parse(text)))

@@ -74,3 +74,40 @@ def test_tar_written_directly_is_what_tarfile_writes(members, epoch):
     assert archive.tar_bytes(members, epoch) == archive._tarfile_bytes(members, epoch)
     with tarfile.open(fileobj=io.BytesIO(archive.tar_bytes(members, epoch))) as tar:
         assert {m.name: tar.extractfile(m).read() for m in tar.getmembers()} == members
+
+
+def staged_folder(tmp_path, files):
+    """Stage `files` as the folder `out/course` and swap it into place; the folder."""
+    folder = tmp_path / "out" / "course"
+    archive.swap_tree(archive.stage_tree(folder, files), folder)
+    return folder
+
+
+def test_a_restaged_folder_links_only_the_files_whose_bytes_are_unchanged(tmp_path):
+    folder = staged_folder(tmp_path, {"a/same.xml": b"<same/>", "a/edited.xml": b"<old/>", "gone.txt": b"x"})
+    before = {name: (folder / name).stat().st_ino for name in ("a/same.xml", "a/edited.xml")}
+    temporary = archive.stage_tree(folder, {"a/same.xml": b"<same/>", "a/edited.xml": b"<new/>", "new.txt": b"y"})
+    assert (temporary / "a/same.xml").stat().st_ino == before["a/same.xml"]  # linked, not written again
+    assert (temporary / "a/edited.xml").stat().st_ino != before["a/edited.xml"]
+    assert (folder / "a/edited.xml").read_bytes() == b"<old/>"  # the folder in place is not written to
+    archive.swap_tree(temporary, folder)
+    found = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
+    assert found == {"a/same.xml": b"<same/>", "a/edited.xml": b"<new/>", "new.txt": b"y"}
+    assert {(folder / name).stat().st_nlink for name in found} == {1}  # the folder it replaced is gone
+    assert {(folder / name).stat().st_mode & 0o777 for name in found} == {0o644}
+
+
+def test_a_file_that_is_not_exactly_what_was_written_is_never_linked(tmp_path):
+    folder = staged_folder(tmp_path, {n: b"data" for n in ("mode", "link", "shared", "bytes")})
+    (folder / "mode").chmod(0o600)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.write_bytes(b"data")
+    (folder / "link").unlink()
+    (folder / "link").symlink_to(elsewhere)
+    (tmp_path / "second-name").hardlink_to(folder / "shared")
+    (folder / "bytes").write_bytes(b"DATA")
+    temporary = archive.stage_tree(folder, {n: b"data" for n in ("mode", "link", "shared", "bytes")})
+    for name in ("mode", "link", "shared", "bytes"):
+        staged = temporary / name
+        assert not staged.is_symlink() and staged.stat().st_nlink == 1, name
+        assert staged.read_bytes() == b"data" and staged.stat().st_mode & 0o777 == 0o644, name

@@ -8,6 +8,7 @@ import io
 import json
 import os
 import pathlib
+import pickle
 import shutil
 import signal
 import subprocess
@@ -19,7 +20,7 @@ import pytest
 
 from archives import archive_members
 from conftest import ROOT
-from musa import archive, build as building
+from musa import archive, build as building, markdown, markdowncache
 from musa.exporters import REGISTRY, targets
 from musa.buildreport import Progress, table_lines
 from musa.exporters.base import Exporter
@@ -182,6 +183,40 @@ def test_a_damaged_cache_means_a_full_build(reference, units, real_copy, tmp_pat
     (tmp_path / building.CACHE_FILE).write_bytes(damage)
     assert build_json(cli, real_copy, tmp_path)["built"] == units
     assert tree(tmp_path) == reference
+
+
+def test_a_rebuild_parses_only_the_markdown_that_changed(tmp_path, cli, monkeypatch):
+    project = copy_sources(tmp_path / "musa")
+    out = tmp_path / "out"
+    build_json(cli, project, out, "--jobs", "2")  # the workers hand back what they parsed
+    lesson = sorted((project / "content" / "lessons").glob("*/*.md"))[0]
+    before = lesson.read_text(encoding="utf-8")
+    assert before in markdowncache.read(out)
+    lesson.write_text(before + "\nOne more sentence for this lesson.\n", encoding="utf-8")
+    parsed = []
+    parse = markdown._RENDERER.render
+    monkeypatch.setattr(markdown._RENDERER, "render", lambda text: parsed.append(text) or parse(text))
+    assert build_json(cli, project, out, "--jobs", "1")["built"] > 0
+    assert parsed == [lesson.read_text(encoding="utf-8")]
+    kept = markdowncache.read(out)
+    assert lesson.read_text(encoding="utf-8") in kept and before in kept  # a rebuild keeps what it did not use
+    monkeypatch.setattr(markdown._RENDERER, "render", parse)
+    build_json(cli, project, tmp_path / "fresh", "--force")
+    assert tree(out) == tree(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("damage", ["bytes", "foreign"])
+def test_a_damaged_or_foreign_markdown_cache_is_not_used(reference, real_copy, tmp_path, cli, damage):
+    build_json(cli, real_copy, tmp_path)
+    cached = tmp_path / markdowncache.FILE
+    texts = markdowncache.read(tmp_path)
+    assert texts
+    cached.write_bytes(b"\x80garbage" if damage == "bytes" else
+                       pickle.dumps((("written by other code",), {text: "<p>not this</p>" for text in texts})))
+    (tmp_path / building.CACHE_FILE).unlink()  # every unit again, with that cache at hand
+    build_json(cli, real_copy, tmp_path)
+    assert tree(tmp_path) == reference
+    assert markdowncache.read(tmp_path) == texts
 
 
 def test_key_covers_archive_time_code_libraries_and_templates(reference, units, real_copy, tmp_path, cli, monkeypatch):

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from conftest import ROOT
 from musa.coverage import texts
-from musa.markdown import _RENDERER, is_plain, sanitise, to_html
+from musa.markdown import _RENDERER, is_plain, sanitise, take_used, to_html, use_parsed
 from musa.project import load
 
 
@@ -49,3 +49,15 @@ def test_markup_is_never_taken_for_plain():
     for text in ("*emphasis*", "1. one", "- item", "# Title", "a <b>", "a & b", "a\nb", " a", "a ", "[x](y)",
                  "a `code`", "a\\b", "a | b", 'say "x"', "a\u00a0b", "a\u200bb"):
         assert not is_plain(text), text
+
+
+def test_parser_results_kept_between_builds_still_pass_the_allowlist():
+    text = "A *kept* text."
+    try:
+        use_parsed({text: '<p onclick="steal()">kept <script>alert(1)</script><a href="javascript:x()">a</a></p>'})
+        html = str(to_html(text))
+        assert "kept" in html and "script" not in html and "onclick" not in html and "javascript" not in html
+        assert take_used() == {text: '<p onclick="steal()">kept <script>alert(1)</script><a href="javascript:x()">a</a></p>'}
+    finally:
+        use_parsed({})
+    assert str(to_html(text)) == rendered(text)

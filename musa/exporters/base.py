@@ -42,10 +42,21 @@ def course_contents(course: Course) -> dict[str, int]:
 
 
 def programme_outline(programme: Programme) -> Programme:
-    """A programme with its courses cut to their headline fields: what one course's archive may read of the others."""
+    """A programme with its courses cut to their headline fields: what one course's archive may read of the others.
+    The same object for the same programme (a build's keys hash it once for all its courses and targets)."""
+    known = _OUTLINES.get(id(programme))
+    if known is not None and known[0] is programme:
+        return known[1]
     empty = {"competences": (), "weeks": (), "face_to_face": (), "days": (), "quiz": None, "assignment": None,
              "placement": None, "outcomes": ()}
-    return dataclasses.replace(programme, courses=tuple(dataclasses.replace(c, **empty) for c in programme.courses))
+    outline = dataclasses.replace(programme, courses=tuple(dataclasses.replace(c, **empty) for c in programme.courses))
+    if len(_OUTLINES) >= 64:  # the programmes of a build or two; the entries keep them alive, so ids stay theirs
+        _OUTLINES.clear()
+    _OUTLINES[id(programme)] = (programme, outline)
+    return outline
+
+
+_OUTLINES: dict[int, tuple[Programme, Programme]] = {}
 
 
 class Exporter:
