@@ -111,33 +111,36 @@ def temporary_name(path: Path) -> Path:
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
 
-def stage(path: Path, data: bytes) -> Path:
-    """Write `data` completely (flushed to disk) under the temporary name of `path`; return that name."""
+def stage(path: Path, data: bytes, durable: bool = True) -> Path:
+    """Write `data` completely (flushed to disk, when `durable`) under the temporary name of `path`; return that
+    name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = temporary_name(path)
     try:
         with open(temporary, "wb") as handle:
             handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                handle.flush()
+                os.fsync(handle.fileno())
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
     return temporary
 
 
-def write_atomic(path: Path, data: bytes) -> None:
-    """Write under a temporary name in the same folder, then rename into place."""
-    write_all({path: data})
+def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
+    """Write under a temporary name in the same folder, then rename into place. A cache, which its reader checks
+    and which only saves time, is written with `durable=False`: not flushed to disk first."""
+    write_all({path: data}, durable)
 
 
-def write_all(files: dict[Path, bytes]) -> None:
+def write_all(files: dict[Path, bytes], durable: bool = True) -> None:
     """Stage every file first, then rename each into place: a failure while staging replaces nothing, and a
     final name only ever holds a complete file."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in sorted(files.items()):
-            staged.append((stage(path, data), path))
+            staged.append((stage(path, data, durable), path))
         for temporary, path in staged:
             os.replace(temporary, path)
     finally:

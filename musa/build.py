@@ -189,7 +189,7 @@ class Cache:
 
     def save(self) -> None:
         data = {"format": CACHE_FORMAT, "units": dict(sorted(self.entries.items()))}
-        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"))
+        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"), durable=False)
 
 
 def remove_stale_temporaries(folder: Path) -> None:

@@ -44,4 +44,5 @@ def save(out: Path, earlier: dict[str, str], used: dict[str, str], complete: boo
         kept = dict(used)
     if kept == earlier:
         return
-    write_atomic(out / FILE, pickle.dumps((_header(), dict(sorted(kept.items()))), protocol=pickle.HIGHEST_PROTOCOL))
+    write_atomic(out / FILE, pickle.dumps((_header(), dict(sorted(kept.items()))), protocol=pickle.HIGHEST_PROTOCOL),
+                 durable=False)

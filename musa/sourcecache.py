@@ -84,4 +84,4 @@ class SourceCache:
             return
         data = pickle.dumps((self._header(), self.new), protocol=pickle.HIGHEST_PROTOCOL)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, data)
+        write_atomic(self.path, data, durable=False)
