@@ -13,6 +13,7 @@ from lxml import etree, html
 
 from archives import read_archive as members, rewritten
 from conftest import require_shared
+from musa.exporters.scorm_labels import LABELS
 from musa.project import load
 from musa.validate import detect
 from musa.validate.scorm import validate_archive
@@ -307,3 +308,35 @@ def test_every_unit_package_validates_and_launches_its_sco_first(unit_packages, 
     assert failures == {}
     units = sum(len(c.competences) if c.kind == "role" else len(c.days) for c in project.courses())
     assert len(unit_packages) == 2 * units == 2 * 107
+
+
+def test_every_language_has_every_label_with_the_same_values_to_fill_in():
+    import string
+    fields = {key: {f for _, f, _, _ in string.Formatter().parse(text) if f} for key, text in LABELS["en"].items()}
+    for lang, labels in LABELS.items():
+        assert labels.keys() == LABELS["en"].keys(), lang
+        for key, text in labels.items():
+            assert {f for _, f, _, _ in string.Formatter().parse(text) if f} == fields[key], (lang, key)
+
+
+@pytest.mark.parametrize("target", TARGETS)
+def test_a_package_in_another_language_has_no_english_interface_left(tmp_path, target):
+    from musa.cli import run
+    assert run(["--project", str(ROOT), "build", "--target", target, "--out", str(tmp_path), "--lang", "el"]) == 0
+    english = [text.split("{")[0].strip() for text in LABELS["en"].values()]
+    english = [text for text in english if len(text) > 3 and text not in ("Page", "Level", "Rubric")]
+    for package in sorted((tmp_path / target).glob("*-el.zip")):
+        assert problems(package) == [], package.name
+        for name, data in members(package).items():
+            if not name.endswith(".html"):
+                continue
+            page = html.fromstring(data.decode("utf-8"))
+            assert all(legend.text_content().startswith("Ερώτηση ") for legend in page.xpath("//legend"))
+            interface = page.xpath("//button | //caption | //th[@scope='col'] | //p[@class='hint'] "
+                                   "| //p[@class='meta'] | //p[@class='submit'] | //section[@id='page-quiz']/p[1] "
+                                   "| //main/h2 | //main/p[last()]")
+            text = " ".join(" ".join(e.itertext()) for e in interface) + " ".join(
+                page.xpath("//@aria-label | //@*[starts-with(name(), 'data-label-')]"))
+            found = [phrase for phrase in english if phrase in text]
+            assert found == [], (package.name, name, found)
+            assert page.get("lang") == "el"

@@ -19,6 +19,7 @@ import pytest
 from lxml import etree
 
 from conftest import missing
+from musa.exporters.scorm_labels import LABELS
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORM_AGAIN = ROOT / "node_modules" / "scorm-again" / "dist" / "scorm-again.js"
@@ -34,11 +35,13 @@ def site(tmp_path_factory) -> Path:
     from musa.cli import run
     out = tmp_path_factory.mktemp("build")
     assert run(["--project", str(ROOT), "build", "--target", "scorm12", "--target", "scorm2004", "--out", str(out)]) == 0
+    assert run(["--project", str(ROOT), "build", "--target", "scorm12", "--target", "scorm2004", "--out", str(out),
+                "--lang", "el"]) == 0
     root = tmp_path_factory.mktemp("site")
     shutil.copy(HARNESS, root / "harness.html")
     shutil.copy(SCORM_AGAIN, root / "scorm-again.js")
     for target in VERSIONS:
-        for course in ("traces-mmex", "dsm"):
+        for course in ("traces-mmex", "dsm", "traces-mmex-el"):
             with zipfile.ZipFile(out / target / f"{course}.zip") as archive:
                 archive.extractall(root / target / course)
     return root
@@ -291,3 +294,27 @@ def test_unit_without_quiz_completes_on_its_last_page(lms, target):
         assert values["cmi.core.lesson_status"] == "completed" and values["cmi.core.exit"] == ""
     else:
         assert values["cmi.completion_status"] == "completed" and values["cmi.exit"] == "normal"
+
+
+@pytest.mark.parametrize("target", sorted(VERSIONS))
+def test_a_package_built_in_another_language_speaks_it_while_it_runs(lms, target):
+    greek = LABELS["el"]
+    lms.launch(target, "traces-mmex-el", "day-3")
+    pages = lms.sco("return document.querySelectorAll('section.page').length")
+    assert lms.sco("return document.getElementById('position').textContent") == \
+        greek["js_position"].format(page=1, pages=pages)
+    lms.next_page_until_quiz()
+    questions = lms.questions()
+    with lms.browser.inside_frame("#sco"):
+        lms.browser.press("#quiz button[type=submit]", "ENTER")  # nothing answered yet
+    assert lms.sco("return document.getElementById('result').textContent") == \
+        greek["js_open"].format(open=len(questions))
+    for question in questions:
+        lms.answer(question, right=True)
+    with lms.browser.inside_frame("#sco"):
+        lms.browser.press("#quiz button[type=submit]", "ENTER")
+    lms.browser.wait_for("return harness.sco().getElementById('result').textContent.indexOf('%') > 0")
+    assert lms.sco("return document.getElementById('result').textContent") == greek["js_result"].format(
+        right=len(questions), total=len(questions), score=100, verdict=greek["js_passed"])
+    lms.leave()
+    assert lms.problems() == []

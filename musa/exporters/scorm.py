@@ -18,6 +18,7 @@ from ..markdown import to_html
 from ..model import Course, Programme, Question, Quiz, Text
 from . import register
 from .base import Exporter
+from .scorm_labels import label, script_labels
 
 UNSAFE = re.compile(r"[^a-z0-9-]+")
 LETTERS = "abcdefghijklmnopqrstuvwxyz"
@@ -123,14 +124,14 @@ class ScormPlan:
             pages = tuple(Page(s.id, self.tr(s.title), self.x.page_body("session", session=s)) for s in day.sessions)
             pages += tuple(Page(e.id, self.tr(e.title), self.x.page_body("exercise", exercise=e))
                            for e in day.exercises)
-            units.append((Sco(f"day-{day.number}", f"Day {day.number}: {self.tr(day.title)}", pages,
-                              course.quiz if day.number == last else None, keywords(course),
-                              course.description),))
+            title = self.x.label("day", number=day.number, title=self.tr(day.title))
+            units.append((Sco(f"day-{day.number}", title, pages, course.quiz if day.number == last else None,
+                              keywords(course), course.description),))
         units.append((self.assignment(ident(course.id, "assignment"), course.assignment, "", course.assignment_due),))
         return tuple(units)
 
     def assignment(self, sheet_id: str, work, code: str, due) -> Sheet:
-        title = f"Practical assignment{f' ({code})' if code else ''}: {self.tr(work.title)}"
+        title = self.x.label("assignment_of" if code else "assignment", code=code, title=self.tr(work.title))
         return Sheet(sheet_id, title, "work/assignment.html", {"work": work, "due": due})
 
 
@@ -143,7 +144,12 @@ class ScormExporter(Exporter):
 
     def context(self) -> dict:
         return {"tr": lambda text: text.get(self.lang) if text is not None else "", "md": self.markdown,
-                "lang": self.lang, "response_id": response_id, "version": self.version}
+                "lang": self.lang, "response_id": response_id, "version": self.version, "label": self.label,
+                "script_labels": script_labels(self.lang)}
+
+    def label(self, key: str, **values: object) -> str:
+        """One word or sentence of the package's own pages in the build's language."""
+        return label(self.lang, key, **values)
 
     def markdown(self, text: Text | None) -> Markup:
         return to_html(text.get(self.lang)) if text is not None else Markup("")

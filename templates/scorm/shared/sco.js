@@ -16,6 +16,14 @@
   var finished = false;
   var threshold = Number(document.documentElement.getAttribute("data-pass-threshold"));
 
+  /* A sentence in the page's language (its data-label-NAME attribute), with each {key} of `values` filled in. */
+  function say(name, values) {
+    var text = document.documentElement.getAttribute("data-label-" + name) || "";
+    return text.replace(/\{(\w+)\}/g, function (whole, key) {
+      return Object.prototype.hasOwnProperty.call(values, key) ? String(values[key]) : whole;
+    });
+  }
+
   function inputs(question) { return [].slice.call(question.querySelectorAll("input")); }
 
   function chosen(question) {
@@ -59,7 +67,7 @@
     pages.forEach(function (page, i) { page.hidden = i !== index; });
     previous.disabled = index === 0;
     next.disabled = index === pages.length - 1;
-    position.textContent = "Page " + (index + 1) + " of " + pages.length;
+    position.textContent = say("position", { page: index + 1, pages: pages.length });
     [].slice.call(document.querySelectorAll(".contents a")).forEach(function (link, i) {
       if (i === index) { link.setAttribute("aria-current", "page"); } else { link.removeAttribute("aria-current"); }
     });
@@ -94,15 +102,15 @@
     var passed = raw >= Math.round(threshold * 10000) / 100;
     if (report) { lms.score(raw, passed); }
     form.querySelector("button[type=submit]").disabled = true;
-    document.getElementById("result").textContent = "You answered " + right + " of " + questions.length +
-      " questions right (" + raw + " %): " + (passed ? "passed." : "not passed yet; read the explanations and try again in a new attempt.");
+    document.getElementById("result").textContent = say("result", { right: right, total: questions.length, score: raw,
+      verdict: say(passed ? "passed" : "not-passed", {}) });
   }
 
   function submit(event) {
     event.preventDefault();
     var open = questions.filter(function (question) { return chosen(question).length === 0; });
     if (open.length) {
-      document.getElementById("result").textContent = "Answer every question first: " + open.length + " still open.";
+      document.getElementById("result").textContent = say("open", { open: open.length });
       inputs(open[0])[0].focus();
       return;
     }
