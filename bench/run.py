@@ -38,7 +38,6 @@ from musa.archive import source_epoch  # noqa: E402
 from musa.build import build, default_jobs  # noqa: E402
 from musa.cli import run as cli  # noqa: E402
 from musa.exporters import targets  # noqa: E402
-from musa.markdown import to_html  # noqa: E402
 from musa.project import load  # noqa: E402
 from musa.sourcecache import FILE as SOURCES_CACHE, SourceCache  # noqa: E402
 from synthetic import SIZES, write_catalogue  # noqa: E402
@@ -105,12 +104,6 @@ def stdlib_write(path: Path, members: dict[str, bytes], dest: Path) -> None:
             target.write_bytes(data)
 
 
-def as_a_fresh_command() -> None:
-    """Forget the Markdown converted by earlier builds in this process (forked workers would inherit it): a new
-    `musa-build` process starts without it."""
-    to_html.cache_clear()
-
-
 def edit_one_competence(root: Path, competence: str) -> str:
     """Append a sentence to the first lesson of `competence`; return its id."""
     lesson = sorted((root / "content" / "lessons" / competence).glob("*.md"))[0]
@@ -132,7 +125,6 @@ def measure(root: Path, jobs: int) -> dict:
         out = Path(tmp) / "serial"
         for name in targets():
             written: list = []
-            as_a_fresh_command()
             seconds = timed(lambda: written.extend(build(project, out, [name], jobs=1, use_cache=False).written))
             repack = 0.0
             for w in written:  # one archive's members in memory at a time
@@ -148,7 +140,6 @@ def measure(root: Path, jobs: int) -> dict:
         out = Path(tmp) / "parallel"
         names = list(targets())
         figures["jobs"] = jobs
-        as_a_fresh_command()
         figures["parallel_build_s"] = timed(lambda: build(project, out, names, jobs=jobs))
         figures["parallel_ratio_to_stdlib"] = figures["parallel_build_s"] / stdlib_s if stdlib_s else None
         full = figures["check_s"] + figures["parallel_build_s"]
@@ -169,8 +160,7 @@ def measure(root: Path, jobs: int) -> dict:
             phases["outcome"] = build(edited_project, out, names, jobs=jobs)
             phases["build_s"] = time.perf_counter() - start - phases["load_s"]
         edit_one_competence(copy, taught)
-        as_a_fresh_command()
-        gc.unfreeze()  # and nothing left over from earlier loads
+        gc.unfreeze()  # nothing left over from earlier loads (a build resets its processes' Markdown itself)
         gc.collect()
         seconds = timed(rebuild)
         outcome = phases.pop("outcome")

@@ -1,13 +1,18 @@
-"""Content digests shared by the caches: of a folder's files, of the tool's own code, of pickled values."""
+"""Content digests shared by the caches (of a folder's files, of the tool's own code, of pickled values), and the
+file every pickled cache is: a header naming what wrote it, then its value."""
 
 from __future__ import annotations
 
 import hashlib
 import pickle
+import sys
 from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 from typing import Callable
+
+from . import __version__
+from .archive import write_atomic
 
 CODE = Path(__file__).resolve().parent
 
@@ -41,6 +46,28 @@ def libraries_digest() -> str:
         except metadata.PackageNotFoundError:
             found.append(f"{name} absent")
     return ";".join(found)
+
+
+def cache_header(kind: str, version: int) -> tuple:
+    """What a cache file starts with: its kind and format, and musa-build's version and code, the Python and the
+    output libraries that wrote it. A cache written by anything else is not used."""
+    return kind, version, __version__, sys.version, code_digest(), libraries_digest()
+
+
+def read_cache(path: Path, kind: str, version: int):
+    """The value of a cache file written by this code, or None (absent, damaged or foreign: a cache only saves
+    time)."""
+    try:
+        header, value = pickle.loads(path.read_bytes())
+    except Exception:
+        return None
+    return value if header == cache_header(kind, version) else None
+
+
+def write_cache(path: Path, kind: str, version: int, value) -> None:
+    """Write a cache file whole (renamed into place, not flushed to disk: its reader checks it)."""
+    write_atomic(path, pickle.dumps((cache_header(kind, version), value), protocol=pickle.HIGHEST_PROTOCOL),
+                 durable=False)
 
 
 class digest_writer:

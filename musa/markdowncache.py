@@ -9,32 +9,19 @@ entries too (the skipped units' texts), unless that would make more than LIMIT e
 
 from __future__ import annotations
 
-import pickle
-import sys
 from pathlib import Path
 
-from . import __version__
-from .archive import write_atomic
-from .digests import code_digest, libraries_digest
+from .digests import read_cache, write_cache
 
 FILE = ".musa-markdown.cache"
 FORMAT = 1
 LIMIT = 100_000
 
 
-def _header() -> tuple:
-    return FORMAT, __version__, sys.version, code_digest(), libraries_digest()
-
-
 def read(out: Path) -> dict[str, str]:
     """The parser's HTML by text, as the last build in `out` left it; empty when there is none to trust."""
-    try:
-        header, parsed = pickle.loads((out / FILE).read_bytes())
-    except Exception:  # absent, damaged or foreign: a cache only saves time
-        return {}
-    if header != _header() or not isinstance(parsed, dict):
-        return {}
-    return parsed
+    parsed = read_cache(out / FILE, "markdown", FORMAT)
+    return parsed if isinstance(parsed, dict) else {}
 
 
 def save(out: Path, earlier: dict[str, str], used: dict[str, str], complete: bool) -> None:
@@ -42,7 +29,5 @@ def save(out: Path, earlier: dict[str, str], used: dict[str, str], complete: boo
     kept = {**earlier, **used}
     if complete or len(kept) > LIMIT:
         kept = dict(used)
-    if kept == earlier:
-        return
-    write_atomic(out / FILE, pickle.dumps((_header(), dict(sorted(kept.items()))), protocol=pickle.HIGHEST_PROTOCOL),
-                 durable=False)
+    if kept != earlier:
+        write_cache(out / FILE, "markdown", FORMAT, dict(sorted(kept.items())))

@@ -12,13 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import pickle
-import sys
 from pathlib import Path
 from typing import Callable, TypeVar
 
-from . import __version__
-from .archive import write_atomic
-from .digests import code_digest, libraries_digest
+from .digests import read_cache, write_cache
 from .errors import Diagnostics
 
 FILE = ".musa-sources.cache"
@@ -43,19 +40,8 @@ class SourceCache:
         self.new: dict[str, bytes] = {}
         self.hits = 0
         if path is not None and read:
-            self.old = self._read(path)
-
-    def _header(self) -> tuple:
-        return FORMAT, __version__, sys.version, code_digest(), libraries_digest()
-
-    def _read(self, path: Path) -> dict[str, bytes]:
-        try:
-            header, entries = pickle.loads(path.read_bytes())
-        except Exception:  # absent, damaged or foreign: a cache only saves time, so start empty
-            return {}
-        if header != self._header() or not isinstance(entries, dict):
-            return {}
-        return entries
+            entries = read_cache(path, "sources", FORMAT)
+            self.old = entries if isinstance(entries, dict) else {}
 
     def memo(self, key: str, step: Callable[[Diagnostics], T], diags: Diagnostics) -> T:
         """`step(diagnostics)`'s value, computed or taken from the cache; its diagnostics are added to `diags`."""
@@ -82,6 +68,4 @@ class SourceCache:
         """Write the entries this load used, unless they are exactly those already on disk."""
         if self.path is None or self.new.keys() == self.old.keys():
             return
-        data = pickle.dumps((self._header(), self.new), protocol=pickle.HIGHEST_PROTOCOL)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        write_atomic(self.path, data, durable=False)
+        write_cache(self.path, "sources", FORMAT, self.new)

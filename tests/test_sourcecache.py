@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from musa import sourcecache
+from musa import digests
 from musa.digests import ValueDigests
 from musa.model import Competence, Course, Text
 from musa.project import load
@@ -86,9 +86,9 @@ def test_a_damaged_or_foreign_cache_is_ignored(real_copy, tmp_path, monkeypatch,
     cache_file = tmp_path / "sources.cache"
     load(real_copy, SourceCache(cache_file))
     if damage == "code":  # written by other code
-        monkeypatch.setattr(sourcecache, "code_digest", lambda: "another version of the code")
+        monkeypatch.setattr(digests, "code_digest", lambda: "another version of the code")
     elif damage == "libraries":
-        monkeypatch.setattr(sourcecache, "libraries_digest", lambda: "pyyaml==99")
+        monkeypatch.setattr(digests, "libraries_digest", lambda: "pyyaml==99")
     else:
         cache_file.write_bytes(damage)
     cache = SourceCache(cache_file)
