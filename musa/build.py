@@ -32,6 +32,7 @@ from .digests import ValueDigests, code_digest, libraries_digest, tree_digest
 from .exporters import targets
 from .exporters.base import TEMPLATES, Exporter, Written
 from .model import Competence, Course, Programme, Project
+from .survey import Survey, stat_signature
 
 CACHE_FILE = ".musa-cache.json"
 COMPILED_TEMPLATES = ".musa-templates"  # Jinja's own cache of compiled templates, keyed by their source
@@ -101,31 +102,6 @@ def file_digest(path: Path) -> str | None:
         return None
 
 
-def stat_signature(path: Path) -> str | None:
-    """Size, modification time and inode of a file, or of every file of a folder: what changes when the
-    archive is edited, replaced or deleted. None when it is absent."""
-    try:
-        if not path.is_dir():
-            st = path.stat()
-            return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
-        digest = hashlib.sha256()
-        _stat_tree(str(path), "", digest)
-        return digest.hexdigest()
-    except OSError:
-        return None
-
-
-def _stat_tree(folder: str, prefix: str, digest) -> None:
-    with os.scandir(folder) as found:
-        entries = sorted(found, key=lambda e: e.name)
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            _stat_tree(entry.path, f"{prefix}{entry.name}/", digest)
-        else:
-            st = entry.stat(follow_symlinks=False)
-            digest.update(f"{prefix}{entry.name}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\0".encode())
-
-
 def rendered_size(data: bytes | dict[str, bytes]) -> int:
     return len(data) if isinstance(data, bytes) else sum(len(part) for part in data.values())
 
@@ -157,9 +133,10 @@ class Cache:
         if isinstance(data, dict) and data.get("format") == CACHE_FORMAT and isinstance(data.get("units"), dict):
             self.entries = data["units"]
 
-    def fresh(self, unit: Unit, key: str) -> dict[Path, int] | None:
+    def fresh(self, unit: Unit, key: str, seen: dict[str, str | None]) -> dict[Path, int] | None:
         """The unit's archives and their sizes when it was built with this key and every archive is still as
-        written: as `git status` does, an archive whose size and times are those recorded is not read again."""
+        written: as `git status` does, an archive whose size and times are those recorded is not read again.
+        `seen`: signatures already taken (by a survey), by archive name."""
         entry = self.entries.get(unit.label)
         if not isinstance(entry, dict) or entry.get("key") != key or not isinstance(entry.get("archives"), dict):
             return None
@@ -168,7 +145,7 @@ class Cache:
             path = self.out / name
             if not isinstance(recorded, dict):
                 return None
-            signature = stat_signature(path)
+            signature = seen[name] if name in seen else stat_signature(path)
             if signature is None or recorded.get("stat") != signature:
                 if file_digest(path) != recorded.get("digest"):
                     return None
@@ -177,10 +154,21 @@ class Cache:
             sizes[path] = recorded.get("size", 0)
         return sizes or None
 
-    def record(self, unit: Unit, key: str, archives: list[StagedArchive]) -> None:
-        self.entries[unit.label] = {"key": key, "archives": {
+    def record(self, unit: Unit, key: str, archives: list[StagedArchive], seconds: float) -> None:
+        self.entries[unit.label] = {"key": key, "seconds": round(seconds, 4), "archives": {
             a.path.relative_to(self.out).as_posix(): {"digest": a.digest, "size": a.size}
             for a in sorted(archives, key=lambda a: a.path)}}
+
+    def cost(self) -> Callable[[Unit], float]:
+        """How long a unit is expected to take: its time in the build that last rendered it, else the mean of its
+        target's recorded times, else 0 (every unit alike: the order of the todo list stands)."""
+        seconds = {label: entry["seconds"] for label, entry in self.entries.items()
+                   if isinstance(entry, dict) and isinstance(entry.get("seconds"), (int, float))}
+        by_target: dict[str, list[float]] = {}
+        for label, value in seconds.items():
+            by_target.setdefault(label.split("/", 1)[0], []).append(value)
+        means = {target: sum(values) / len(values) for target, values in by_target.items()}
+        return lambda unit: seconds.get(unit.label, means.get(unit.target, 0.0))
 
     def stamp(self, unit: Unit) -> None:
         """Note the size and times of the unit's archives, once they are in place."""
@@ -190,6 +178,12 @@ class Cache:
     def save(self) -> None:
         data = {"format": CACHE_FORMAT, "units": dict(sorted(self.entries.items()))}
         write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"), durable=False)
+
+
+def survey(out: Path) -> Survey:
+    """Start taking the signatures of the archives the last build into `out` recorded, in a second process (see
+    musa/survey.py); hand it to `build` once the sources are loaded."""
+    return Survey(out / CACHE_FILE if (out / CACHE_FILE).is_file() else None)
 
 
 def remove_stale_temporaries(folder: Path) -> None:
@@ -258,32 +252,42 @@ def _discard(archives: list[StagedArchive]) -> None:
         archive.discard(staged.staged)
 
 
-def _render_batch(units: tuple[Unit, ...]) -> tuple[list[tuple[Unit, list[StagedArchive]]], dict[str, str]]:
+Done = tuple[Unit, list[StagedArchive], float]  # a unit, its staged archives, the seconds it took
+
+
+def _timed_render(unit: Unit) -> Done:
+    start = time.perf_counter()
+    archives = _render(unit)
+    return unit, archives, time.perf_counter() - start
+
+
+def _render_batch(units: tuple[Unit, ...]) -> tuple[list[Done], dict[str, str]]:
     """Render and stage several units in turn (one course's targets: its Markdown is converted once); with them,
     the Markdown parser's results this process used since its last batch (for the build's Markdown cache)."""
-    done: list[tuple[Unit, list[StagedArchive]]] = []
+    done: list[Done] = []
     try:
         for unit in units:
-            done.append((unit, _render(unit)))
+            done.append(_timed_render(unit))
     except BaseException:
-        for _, archives in done:
+        for _, archives, _ in done:
             _discard(archives)
         raise
     return done, markdown.take_used()
 
 
-def batches(todo: list[Unit], jobs: int) -> list[tuple[Unit, ...]]:
+def batches(todo: list[Unit], jobs: int, cost: Callable[[Unit], float] = lambda unit: 0.0) -> list[tuple[Unit, ...]]:
     """The units of `todo` as they go to worker processes: one batch per course (units of one course are
-    consecutive in `todo`) when there are at least as many courses as processes, else one unit at a time."""
+    consecutive in `todo`) when there are at least as many courses as processes, else one unit at a time. The
+    longest batches first, by their units' `cost`, so that the last to finish is a short one (ties keep the
+    order of `todo`)."""
     courses: list[list[Unit]] = []
     for unit in todo:
         if courses and courses[-1][0].course == unit.course:
             courses[-1].append(unit)
         else:
             courses.append([unit])
-    if len(courses) < jobs:
-        return [(unit,) for unit in todo]
-    return [tuple(units) for units in courses]
+    chosen = [(unit,) for unit in todo] if len(courses) < jobs else [tuple(units) for units in courses]
+    return sorted(chosen, key=lambda batch: -sum(cost(unit) for unit in batch))
 
 
 def default_jobs() -> int:
@@ -298,15 +302,16 @@ Progress = Callable[[int, int, Unit, bool], None]
 
 def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], jobs: int,
                  progress: Progress, done: int, total: int,
-                 take: Callable[[Unit, list[StagedArchive]], None], parsed: dict[str, str]) -> dict[str, str]:
-    """Render and stage every unit of `todo` (in `jobs` processes when more than one, starting from the Markdown
-    `parsed` by earlier builds), handing each to `take` as it is done; return the Markdown parser's results the
-    units used. Raise the first failure, once every unit still in flight is done and handed over (so that
-    whatever it staged can be discarded)."""
+                 take: Callable[[Unit, list[StagedArchive], float], None], parsed: dict[str, str],
+                 cost: Callable[[Unit], float] = lambda unit: 0.0) -> dict[str, str]:
+    """Render and stage every unit of `todo` (in `jobs` processes when more than one, the longest by `cost`
+    first, starting from the Markdown `parsed` by earlier builds), handing each to `take` as it is done; return
+    the Markdown parser's results the units used. Raise the first failure, once every unit still in flight is
+    done and handed over (so that whatever it staged can be discarded)."""
     if jobs <= 1 or len(todo) <= 1:
         _start_worker(exporters, parsed)
         for unit in todo:
-            take(unit, _render(unit))
+            take(*_timed_render(unit))
             done += 1
             progress(done, total, unit, False)
         return markdown.take_used()
@@ -314,7 +319,7 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_start_worker,
                                                 initargs=(exporters, parsed, os.getpid())) as pool:
-        futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs)]
+        futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs, cost)]
         taken = set()
         used: dict[str, str] = {}
         try:
@@ -322,24 +327,24 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
                 taken.add(future)
                 rendered, parser_results = future.result()
                 used.update(parser_results)
-                for unit, archives in rendered:
-                    take(unit, archives)
+                for unit, archives, seconds in rendered:
+                    take(unit, archives, seconds)
                     done += 1
                     progress(done, total, unit, False)
         except BaseException:
             pool.shutdown(wait=True, cancel_futures=True)
             for future in set(futures) - taken:
                 if future.done() and not future.cancelled() and future.exception() is None:
-                    for unit, archives in future.result()[0]:
-                        take(unit, archives)
+                    for finished in future.result()[0]:
+                        take(*finished)
             raise
     return used
 
 
 def build(project: Project, out: Path, names: list[str], jobs: int | None = None, langs: tuple[str, ...] = ("en",),
-          use_cache: bool = True, progress: Progress | None = None) -> Outcome:
+          use_cache: bool = True, progress: Progress | None = None, surveyed: Survey | None = None) -> Outcome:
     """Build `names` (registered targets) in each of `langs` into `out`; see the module's docstring for what a
-    failure leaves."""
+    failure leaves. `surveyed`: the archives in place, looked at while the sources loaded (see `survey`)."""
     progress = progress or (lambda done, total, unit, cached: None)
     available = targets()
     compiled = out / COMPILED_TEMPLATES
@@ -354,7 +359,8 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
     # outline, is hashed once
     slices = ValueDigests(shared=(Competence, Course, Programme), source=lambda value: getattr(value, "source", ""))
     keys = {unit: unit_key(exporters[unit.target, unit.lang], course, slices) for unit, course in units}
-    fresh = {unit: cache.fresh(unit, keys[unit]) if use_cache else None for unit, _ in units}
+    seen = surveyed.signatures() if surveyed is not None and use_cache else {}
+    fresh = {unit: cache.fresh(unit, keys[unit], seen) if use_cache else None for unit, _ in units}
     # course by course (each course's targets in turn, the largest courses first), so that a process converts a
     # course's Markdown once and reuses it for the next target, instead of once per target
     order = {course.id: (-len(course.competences), i) for i, course in enumerate(project.courses())}
@@ -371,15 +377,16 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
     staging = Staging()
     sizes: dict[Unit, dict[Path, int]] = {}
 
-    def take(unit: Unit, archives: list[StagedArchive]) -> None:
-        """Note a staged unit (nothing is renamed yet), its sizes and digests."""
+    def take(unit: Unit, archives: list[StagedArchive], seconds: float) -> None:
+        """Note a staged unit (nothing is renamed yet), its sizes, digests and time."""
         for a in archives:
             staging.adopt(a.staged)
         sizes[unit] = {a.path: a.size for a in archives}
-        cache.record(unit, keys[unit], archives)
+        cache.record(unit, keys[unit], archives, seconds)
     earlier = markdowncache.read(out) if use_cache else {}
     try:
-        used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, earlier)
+        used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, earlier,
+                            cache.cost())
         staging.commit()
     finally:
         staging.discard()  # whatever was not renamed into place

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 import traceback
+from contextlib import nullcontext
 from pathlib import Path
 
 import click
@@ -95,7 +96,7 @@ def schema(settings: Settings, out: Path | None) -> None:
 def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json: bool, langs: tuple[str, ...],
           jobs: int | None, force: bool) -> None:
     """Build the archives of every course for the chosen targets (unchanged ones are kept)."""
-    from .build import build as run_build
+    from .build import build as run_build, survey
     from .buildreport import Progress, summary, table_lines
     available = targets()
     for name in chosen:
@@ -104,16 +105,17 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
                                      param_hint="--target")
     out = out or settings.project / "build"
     cache = SourceCache(out / SOURCES_CACHE, read=not force)  # what unchanged files gave the last build
-    project = loaded_or_fail(settings, cache=cache).project  # the sources are dropped: only the model is needed now
-    declared = sorted({"en", *(lang for p in project.programmes for lang in p.languages)})
-    for lang in langs:
-        if lang not in declared:
-            raise click.BadParameter(f"unknown language '{lang}'; the programmes declare: {', '.join(declared)}",
-                                     param_hint="--lang")
-    names = list(dict.fromkeys(chosen or available))
-    progress = Progress(sys.stderr)
-    outcome = run_build(project, out, names, jobs=jobs, langs=tuple(dict.fromkeys(langs or ("en",))),
-                        use_cache=not force, progress=progress.update)
+    with survey(out) if not force else nullcontext() as surveyed:  # a look at the archives in place, meanwhile
+        project = loaded_or_fail(settings, cache=cache).project  # the sources are dropped: only the model is needed
+        declared = sorted({"en", *(lang for p in project.programmes for lang in p.languages)})
+        for lang in langs:
+            if lang not in declared:
+                raise click.BadParameter(f"unknown language '{lang}'; the programmes declare: {', '.join(declared)}",
+                                         param_hint="--lang")
+        names = list(dict.fromkeys(chosen or available))
+        progress = Progress(sys.stderr)
+        outcome = run_build(project, out, names, jobs=jobs, langs=tuple(dict.fromkeys(langs or ("en",))),
+                            use_cache=not force, progress=progress.update, surveyed=surveyed)
     progress.finish()
     if as_json:
         click.echo(json.dumps(summary(project, outcome), indent=2))

@@ -114,6 +114,24 @@ def test_workers_get_whole_courses_when_there_are_enough_of_them():
     assert building.batches(todo[1:3], 2) == [(todo[1],), (todo[2],)]
 
 
+def test_the_longest_work_goes_first_by_the_last_build_s_times(tmp_path):
+    todo = [building.Unit("olx", "a"), building.Unit("moodle", "a"), building.Unit("olx", "b"),
+            building.Unit("moodle", "b"), building.Unit("olx", "c")]
+    cache = building.Cache(tmp_path)
+    cache.entries = {"olx/a": {"seconds": 0.5}, "moodle/a": {"seconds": 0.25}, "olx/b": {"seconds": 0.25},
+                     "moodle/b": {"seconds": 2.0}, "moodle/c": "damaged"}
+    cost = cache.cost()
+    assert [cost(unit) for unit in todo] == [0.5, 0.25, 0.25, 2.0, 0.375]  # olx/c: the mean of olx's times
+    # whole courses, by their summed times: b (2.25), a (0.75), c (0.375)
+    assert building.batches(todo, 2, cost) == [(todo[2], todo[3]), (todo[0], todo[1]), (todo[4],)]
+    # one unit at a time: the longest unit first; equal times keep the todo's order
+    assert building.batches(todo[:2], 2, cost) == [(todo[0],), (todo[1],)]
+    assert building.batches(todo[:4], 3, cost) == [(todo[3],), (todo[0],), (todo[1],), (todo[2],)]
+    # nothing recorded: the todo's order
+    assert building.batches(todo, 2, building.Cache(tmp_path / "none").cost()) == \
+        [(todo[0], todo[1]), (todo[2], todo[3]), (todo[4],)]
+
+
 def test_second_build_skips_everything_and_keeps_the_bytes(reference, units, real_copy, tmp_path, cli):
     build_json(cli, real_copy, tmp_path, "--jobs", "1")
     again = build_json(cli, real_copy, tmp_path, "--jobs", "1")

@@ -1,0 +1,67 @@
+"""The survey: the archives in place, looked at by a second process while the sources load (musa/survey.py)."""
+
+import json
+from pathlib import Path
+
+import musa.build as building
+from musa.survey import Survey, stat_signature
+
+
+def build_json(cli, project: Path, out: Path, *args: str) -> dict:
+    result = cli("--project", project, "build", "--out", out, "--json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
+
+
+def recorded_names(out: Path) -> list[str]:
+    units = json.loads((out / building.CACHE_FILE).read_text(encoding="utf-8"))["units"]
+    return sorted(name for entry in units.values() for name in entry["archives"])
+
+
+def test_the_survey_gives_each_recorded_archive_s_signature(minimal, tmp_path, cli):
+    out = tmp_path / "out"
+    build_json(cli, minimal, out)
+    names = recorded_names(out)
+    assert any((out / name).is_dir() for name in names) and any((out / name).is_file() for name in names)
+    (out / names[0]).rename(out / (names[0] + ".moved"))  # gone: None, as the build itself would find it
+    with Survey(out / building.CACHE_FILE) as survey:
+        found = survey.signatures()
+    assert sorted(found) == names
+    assert found == {name: stat_signature(out / name) for name in names}
+    assert found[names[0]] is None and all(found[name] for name in names[1:])
+
+
+def test_a_build_uses_the_survey_instead_of_looking_again(minimal, tmp_path, cli, monkeypatch):
+    out = tmp_path / "out"
+    first = build_json(cli, minimal, out)
+    looked = []
+    original = building.stat_signature
+    monkeypatch.setattr(building, "stat_signature", lambda path: looked.append(path) or original(path))
+    again = build_json(cli, minimal, out)
+    assert again["skipped"] == first["built"] and again["built"] == 0
+    assert looked == []  # every archive was checked on the survey's signatures
+    # an archive edited before the build is rebuilt, the survey having seen it changed
+    name = next(n for n in recorded_names(out) if (out / n).is_file())
+    (out / name).write_bytes(b"edited by hand")
+    third = build_json(cli, minimal, out)
+    assert [a["path"] for a in third["archives"] if not a["cached"]] == [str(out / name)]
+    assert looked == [out / name]  # only to note the rebuilt archive's signature in the cache
+
+
+def test_without_a_usable_cache_there_is_no_survey_and_no_error(tmp_path):
+    assert building.survey(tmp_path).signatures() == {}  # no cache: no second process at all
+    assert building.survey(tmp_path).process is None
+    for damage in (b"", b"{not json", b'{"units": []}', b'{"units": {"olx/a": {"archives": ["x"]}}}'):
+        (tmp_path / building.CACHE_FILE).write_bytes(damage)
+        with building.survey(tmp_path) as survey:
+            assert survey.signatures() == {}
+            assert survey.process is None  # ended and waited for
+
+
+def test_leaving_the_survey_unasked_ends_its_process(minimal, tmp_path, cli):
+    out = tmp_path / "out"
+    build_json(cli, minimal, out)
+    with building.survey(out) as survey:
+        process = survey.process
+        assert process is not None
+    assert process.returncode is not None and survey.process is None
