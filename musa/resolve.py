@@ -22,7 +22,7 @@ def opt(value) -> Text | None:
 
 
 def outcomes(doc: Document, items, parts) -> tuple[Outcome, ...]:
-    return tuple(Outcome(o["id"], T(o["text"]), doc.loc(parts + (i,))) for i, o in enumerate(items))
+    return tuple(Outcome(o["id"], T(o["text"]), doc.key_loc(parts + (i,))) for i, o in enumerate(items))
 
 
 def question(doc: Document, data, parts) -> Question:
@@ -33,30 +33,30 @@ def question(doc: Document, data, parts) -> Question:
     else:
         choices = tuple(Choice(T(c["text"]), c["correct"], T(c["feedback"])) for c in data["choices"])
     return Question(data["id"], data["type"], data["outcome"], T(data["prompt"]), choices,
-                    T(data["explanation"]), doc.loc(parts))
+                    T(data["explanation"]), doc.key_loc(parts))
 
 
 def quiz(doc: Document, data, parts, default_title: Text) -> Quiz:
     questions = tuple(question(doc, q, parts + ("questions", i)) for i, q in enumerate(data["questions"]))
-    return Quiz(opt(data.get("title")) or default_title, questions, doc.loc(parts))
+    return Quiz(opt(data.get("title")) or default_title, questions, doc.key_loc(parts))
 
 
 def assignment(doc: Document, data, parts, due_key: str) -> Assignment:
     rubric = tuple(
         Criterion(c["id"], T(c["criterion"]), tuple(c["outcomes"]),
                   tuple(RubricLevel(lv["points"], T(lv["label"]), T(lv["descriptor"])) for lv in c["levels"]),
-                  doc.loc(parts + ("rubric", i)))
+                  doc.key_loc(parts + ("rubric", i)))
         for i, c in enumerate(data["rubric"]))
     return Assignment(data["id"], T(data["title"]), data["mode"], T(data["brief"]), T(data["deliverable"]),
                       data[due_key], rubric, outcomes(doc, data.get("outcomes", []), parts + ("outcomes",)),
-                      doc.loc(parts))
+                      doc.key_loc(parts))
 
 
 def competence(doc: Document, sources: Sources) -> Competence:
     data = doc.data
     title = T(data["title"])
     lessons = tuple(Lesson(le["id"], T(le["title"]), T(sources.body(doc, ("lessons", i), le)), tuple(le["outcomes"]),
-                           doc.loc(("lessons", i)))
+                           doc.key_loc(("lessons", i)))
                     for i, le in enumerate(data["lessons"]))
     level_range = tuple(data["level_range"]) if "level_range" in data else None
     made = Competence(data["id"], data["framework"], data["code"], T(data["area"]), title, data.get("level"),
@@ -64,7 +64,7 @@ def competence(doc: Document, sources: Sources) -> Competence:
                       outcomes(doc, data["outcomes"], ("outcomes",)), lessons,
                       quiz(doc, data["quiz"], ("quiz",), title), assignment(doc, data["assignment"], ("assignment",),
                                                                             "due_week"),
-                      doc.loc(()))
+                      doc.key_loc(()))
     object.__setattr__(made, "source", sources.fingerprints.get(doc.path, ""))  # frozen, and not an init field
     return made
 
@@ -110,7 +110,7 @@ def role_course(doc: Document, programme, competences: dict) -> Course:
         aliases=tuple(T(a) for a in data.get("aliases", [])),
         responsibilities=tuple(T(r) for r in data.get("responsibilities", [])),
         weeks=weeks, face_to_face=f2f, assessment_hours=data["assessment"]["hours"],
-        assessment=T(data["assessment"]["description"]), placement=placement, loc=doc.loc(()))
+        assessment=T(data["assessment"]["description"]), placement=placement, loc=doc.key_loc(()))
 
 
 def workshop_course(doc: Document, programme, competences: dict, sources: Sources) -> Course:
@@ -129,7 +129,7 @@ def workshop_course(doc: Document, programme, competences: dict, sources: Source
         start=days[0].date, end=days[-1].date, host=T(data["host"]), maturity=data["maturity"],
         outcomes=outcomes(doc, data["outcomes"], ("outcomes",)), days=days,
         quiz=quiz(doc, data["quiz"], ("quiz",), title), assignment=work,
-        assignment_due=days[min(work.due, len(days)) - 1].date, loc=doc.loc(()))
+        assignment_due=days[min(work.due, len(days)) - 1].date, loc=doc.key_loc(()))
 
 
 def self_assessment(data) -> SelfAssessment:
@@ -164,7 +164,7 @@ def programme(doc: Document, sources: Sources, competences: dict) -> Programme:
         pass_threshold=data["grading"]["pass_threshold"], certificate=opt(data.get("certificate")),
         courses=tuple(courses),
         self_assessment=self_assessment(data["self_assessment"]) if "self_assessment" in data else None,
-        loc=doc.loc(()))
+        loc=doc.key_loc(()))
 
 
 def build_project(sources: Sources) -> Project:

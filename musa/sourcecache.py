@@ -19,7 +19,7 @@ from .digests import read_cache, write_cache
 from .errors import Diagnostics
 
 FILE = ".musa-sources.cache"
-FORMAT = 1
+FORMAT = 2
 T = TypeVar("T")
 
 

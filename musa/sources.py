@@ -6,6 +6,7 @@ import os
 import stat
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
 from . import specs
 from .errors import Diagnostics, Loc, did_you_mean
@@ -166,7 +167,7 @@ def _read_bodies(sources: Sources, kind: str, doc: Document, diags: Diagnostics)
         texts = {}
         for lang, ref in refs.items():
             where = parts + ("file",) + ((lang,) if isinstance(value["file"], dict) else ())
-            text = sources.content.read(ref, doc.loc(where), diags)
+            text = sources.content.read(ref, lambda: doc.loc(where), diags)  # located only for a message
             if text is not None:
                 texts[lang] = text
                 texts_read += [repr(parts), lang, text]
@@ -202,10 +203,11 @@ class ContentFiles:
             known = self.inside[folder] = real == self.content or real.startswith(self.content + os.sep)
         return known
 
-    def read(self, ref: str, loc: Loc, diags: Diagnostics) -> str | None:
+    def read(self, ref: str, loc: Callable[[], Loc], diags: Diagnostics) -> str | None:
+        """The text of `ref`, or None with a message at `loc()`."""
         if ref.startswith("/") or "\\" in ref or ".." in Path(ref).parts:
-            diags.error(loc, f"expected a relative path inside content/, got '{ref}'; "
-                             "references may not use '..' or start with '/'")
+            diags.error(loc(), f"expected a relative path inside content/, got '{ref}'; "
+                               "references may not use '..' or start with '/'")
             return None
         parts = (CONTENT, *Path(ref).parts)
         path = self.root / CONTENT / ref
@@ -214,20 +216,20 @@ class ContentFiles:
         except OSError:
             mode = 0
         if any(self._is_link("/".join(parts[:i])) for i in range(1, len(parts))) or stat.S_ISLNK(mode):
-            diags.error(loc, f"expected a regular file inside content/, got a symbolic link at '{ref}'; "
-                             "copy the file instead")
+            diags.error(loc(), f"expected a regular file inside content/, got a symbolic link at '{ref}'; "
+                               "copy the file instead")
             return None
         if stat.S_ISDIR(mode):
-            diags.error(loc, f"expected a Markdown file under content/, got '{ref}', which is a folder")
+            diags.error(loc(), f"expected a Markdown file under content/, got '{ref}', which is a folder")
             return None
         if not stat.S_ISREG(mode):
             content = self.root / CONTENT
             near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md")) \
                 if path.parent.is_dir() else []
-            diags.error(loc, f"expected an existing file under content/, got '{ref}', which does not exist"
-                             f"{did_you_mean(ref, near)}")
+            diags.error(loc(), f"expected an existing file under content/, got '{ref}', which does not exist"
+                               f"{did_you_mean(ref, near)}")
             return None
         if not self._resolves_inside(os.path.dirname(path)):
-            diags.error(loc, f"expected a file inside content/, got '{ref}', which resolves outside it")
+            diags.error(loc(), f"expected a file inside content/, got '{ref}', which resolves outside it")
             return None
         return read_text(path, f"{CONTENT}/{ref}", diags)

@@ -143,3 +143,15 @@ def test_model_is_frozen(project):
 def test_registry_holds_exporter_classes():
     for name, exporter in targets().items():
         assert issubclass(exporter, Exporter) and exporter.name == name
+
+
+def test_each_part_knows_its_file_and_key_path(project):
+    competence = project.competences[0]
+    path = f"competences/{competence.id}.yaml"
+    assert (competence.loc.path, competence.loc.where) == (path, "")
+    assert competence.quiz.questions[2].loc.path == path
+    assert competence.quiz.questions[2].loc.where == "quiz.questions[2]"
+    assert competence.assignment.rubric[1].loc.where == "assignment.rubric[1]"
+    assert competence.lessons[0].loc.where == "lessons[0]"
+    course = project.programmes[0].courses[0]
+    assert course.loc.path.startswith(("roles/", "workshops/")) and course.loc.path.endswith(".yaml")

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime
+import pickle
 
 from hypothesis import given, settings, strategies as st
 
-from musa.errors import Diagnostics
+from musa.errors import Diagnostics, Loc
 from musa.yamlsource import MAX_FILE_BYTES, load_yaml
 
 
@@ -24,6 +25,20 @@ def test_values_keep_their_line_and_column(tmp_path):
     loc = doc.loc(("b", 1, "c"))
     assert (loc.line, loc.col, loc.where) == (4, 9, "b[1].c")
     assert doc.loc(("b", 1, "c"), key=True).col == 6
+
+
+def test_a_pickled_document_unpacks_its_marks_only_when_a_location_is_asked_for(tmp_path):
+    doc, _ = load(tmp_path, "a: 1\nb:\n  - x\n  - {c: 2019-09-16}\n")
+    places = [(), ("a",), ("b",), ("b", 0), ("b", 1), ("b", 1, "c"), ("b", 7), ("nowhere", 3)]
+    again = pickle.loads(pickle.dumps(doc))
+    assert again.data == doc.data and again.marks._packed is not None  # still one blob
+    assert again.key_loc(("b", 1, "c")) == Loc("doc.yaml", 0, 0, "b[1].c")  # the model's: no line needed
+    assert again.marks._packed is not None
+    assert [again.loc(p) for p in places] == [doc.loc(p) for p in places]
+    assert again.marks._packed is None and again == doc
+    assert [again.loc(p, key=True) for p in places] == [doc.loc(p, key=True) for p in places]
+    twice = pickle.loads(pickle.dumps(pickle.loads(pickle.dumps(doc))))  # packed again as it came
+    assert twice == doc
 
 
 def test_duplicate_key_in_nested_mapping(tmp_path):
