@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 from dataclasses import dataclass
@@ -38,6 +39,13 @@ def cli(capsys):
         captured = capsys.readouterr()
         return Result(code, captured.out, captured.err)
     return invoke
+
+
+def build_json(cli, project: Path, out: Path, *args: str) -> dict:
+    """`musa-build build --json` into `out` through the `cli` fixture; its summary, after asserting success."""
+    result = cli("--project", project, "build", "--out", out, "--json", *args)
+    assert result.code == 0, result.err
+    return json.loads(result.out)
 
 
 def copy_project(name: str, dest: Path) -> Path:

@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from archives import archive_members
-from conftest import ROOT
+from conftest import ROOT, build_json
 from musa import archive, build as building, markdown, markdowncache
 from musa.exporters import REGISTRY, targets
 from musa.buildreport import Progress, table_lines
@@ -50,12 +50,6 @@ def tree(out: Path) -> dict[str, bytes]:
 def leftovers(out: Path, files_only: bool = False) -> list[str]:
     """Staged files and folders (hidden `.NAME.PID.tmp` names) left in `out`."""
     return sorted(p.name for p in out.rglob(".*.tmp") if p.is_file() or not files_only)
-
-
-def build_json(cli, project: Path, out: Path, *args: str) -> dict:
-    result = cli("--project", project, "build", "--out", out, "--json", *args)
-    assert result.code == 0, result.err
-    return json.loads(result.out)
 
 
 @pytest.fixture(scope="module")

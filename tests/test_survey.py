@@ -3,14 +3,9 @@
 import json
 from pathlib import Path
 
+from conftest import build_json
 import musa.build as building
 from musa.survey import Survey, stat_signature
-
-
-def build_json(cli, project: Path, out: Path, *args: str) -> dict:
-    result = cli("--project", project, "build", "--out", out, "--json", *args)
-    assert result.code == 0, result.err
-    return json.loads(result.out)
 
 
 def recorded_names(out: Path) -> list[str]:
