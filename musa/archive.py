@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import gzip
+import contextlib
+import hashlib
 import io
 import os
 import shutil
 import stat
+import struct
 import tarfile
 import time
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -34,25 +37,74 @@ def check_member(name: str) -> str:
     return name
 
 
-def tar_gz_bytes(members: dict[str, bytes], epoch: int) -> bytes:
-    packed = io.BytesIO()
-    with gzip.GzipFile(filename="", mode="wb", fileobj=packed, mtime=epoch, compresslevel=6) as gz:
-        gz.write(tar_bytes(members, epoch))
-    return packed.getvalue()
+def tar_gz_bytes(members: dict[str, bytes], epoch: int, reuse: "Reuse | None" = None) -> bytes:
+    """A gzip tar compressed piece by piece, as pigz does: the tar is cut at member boundaries, each piece is
+    compressed with the 32 KiB before it as its dictionary and ended with a sync flush, and the pieces joined make
+    one ordinary deflate stream (any gzip reader reads it; it is as small as one compressed whole). A piece's
+    bytes depend only on its own bytes and the 32 KiB before it, so a piece of the last build whose inputs are
+    the same (`reuse`) is taken instead of compressed again. What GzipFile writes around it: header with `epoch`,
+    CRC-32 and size."""
+    raw, cuts = _tar_with_cuts(members, epoch)
+    view = memoryview(raw)
+    parts = [b"\x1f\x8b\x08\x00" + struct.pack("<L", epoch) + b"\x00\xff"]
+    offset = len(parts[0])
+    for start, end in zip(cuts, cuts[1:]):
+        before, piece = view[max(0, start - WINDOW):start], view[start:end]
+        key = piece_key(before, piece)
+        packed = reuse.take(key) if reuse is not None else None
+        if packed is None:
+            compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15, **({"zdict": before} if start else {}))
+            packed = compressor.compress(piece) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        if reuse is not None:
+            reuse.note(key, offset, len(packed))
+        parts.append(packed)
+        offset += len(packed)
+    parts.append(END_OF_DEFLATE + struct.pack("<LL", zlib.crc32(raw), len(raw) & 0xFFFFFFFF))
+    return b"".join(parts)
+
+
+LEVEL = 6  # zlib's default trade of time for size
+WINDOW = 32768  # deflate's window: how far back a piece of a stream can refer
+END_OF_DEFLATE = b"\x03\x00"  # an empty final block (fixed codes): what closes a stream of sync-flushed pieces
+CUT_EVERY = 32  # a tar.gz is cut after each member whose name's CRC-32 is a multiple of this (about 32 members)
+
+
+def piece_key(*parts) -> bytes:
+    """What a compressed piece is reused by: the digest of the bytes it depends on."""
+    digest = hashlib.sha256()
+    for part in parts:
+        digest.update(len(part).to_bytes(8, "little"))
+        digest.update(part)
+    return digest.digest()[:16]
+
+
+def _tar_with_cuts(members: dict[str, bytes], epoch: int) -> tuple[bytes, list[int]]:
+    """The tar of `members` (see `tar_bytes`) and where its compressed pieces start and end: cuts after members
+    chosen by name, so that a member that changes size moves no other cut."""
+    if not _plain_headers(members, epoch):
+        raw = _tarfile_bytes(members, epoch)
+        return raw, [0, len(raw)]
+    blocks, cuts, size = [], [0], 0
+    for name in sorted(members):
+        data = members[name]
+        blocks += (_ustar_header(check_member(name), len(data), epoch), data, NUL * (-len(data) % BLOCK))
+        size += BLOCK + len(data) + (-len(data) % BLOCK)
+        if zlib.crc32(name.encode()) % CUT_EVERY == 0:
+            cuts.append(size)
+    end = NUL * (2 * BLOCK)  # two empty blocks end the archive
+    raw = b"".join(blocks) + end + NUL * (-(size + len(end)) % RECORD)
+    return raw, [*cuts, len(raw)]
 
 
 def tar_bytes(members: dict[str, bytes], epoch: int) -> bytes:
     """An uncompressed tar of regular files: what tarfile writes in PAX format (a test holds the two together),
     written directly when every name fits a plain header (ASCII, at most 100 bytes), through tarfile otherwise."""
-    if not (all(name.isascii() and len(name) <= 100 for name in members) and epoch < 8 ** 11
-            and all(len(data) < 8 ** 11 for data in members.values())):
-        return _tarfile_bytes(members, epoch)
-    blocks = []
-    for name in sorted(members):
-        data = members[name]
-        blocks += (_ustar_header(check_member(name), len(data), epoch), data, NUL * (-len(data) % BLOCK))
-    raw = b"".join(blocks) + NUL * (2 * BLOCK)  # two empty blocks end the archive
-    return raw + NUL * (-len(raw) % RECORD)
+    return _tar_with_cuts(members, epoch)[0]
+
+
+def _plain_headers(members: dict[str, bytes], epoch: int) -> bool:
+    return (all(name.isascii() and len(name) <= 100 for name in members) and epoch < 8 ** 11
+            and all(len(data) < 8 ** 11 for data in members.values()))
 
 
 BLOCK, RECORD, NUL = 512, 20 * 512, b"\0"
@@ -82,7 +134,44 @@ def _tarfile_bytes(members: dict[str, bytes], epoch: int) -> bytes:
     return raw.getvalue()
 
 
-def zip_bytes(members: dict[str, bytes], epoch: int) -> bytes:
+def zip_bytes(members: dict[str, bytes], epoch: int, reuse: "Reuse | None" = None) -> bytes:
+    """A zip of deflated members: what zipfile writes (a test holds the two together), written directly so that
+    a member's compressed bytes from the last build (`reuse`, by the digest of its bytes) are taken instead of
+    compressed again. Through zipfile when an archive needs Zip64."""
+    if len(members) > 0xFFFF or any(len(data) * 1.05 > ZIP64_LIMIT for data in members.values()):
+        return _zipfile_bytes(members, epoch)
+    year, month, day, hour, minute, second = time.gmtime(epoch)[:6]
+    date, clock = (year - 1980) << 9 | month << 5 | day, hour << 11 | minute << 5 | second // 2
+    attributes = (0o100000 | FILE_MODE) << 16
+    parts, directory, offset = [], [], 0
+    for name in sorted(members):
+        data = members[name]
+        check_member(name)
+        encoded, flags = (name.encode("ascii"), 0) if name.isascii() else (name.encode("utf-8"), UTF8_NAME)
+        key = piece_key(data)
+        packed = reuse.take(key) if reuse is not None else None
+        if packed is None:
+            compressor = zlib.compressobj(LEVEL, zlib.DEFLATED, -15)
+            packed = compressor.compress(data) + compressor.flush()
+        crc = zlib.crc32(data)
+        header = struct.pack("<4s2B4HL2L2H", b"PK\x03\x04", 20, 0, flags, zipfile.ZIP_DEFLATED, clock, date, crc,
+                             len(packed), len(data), len(encoded), 0) + encoded
+        if reuse is not None:
+            reuse.note(key, offset + len(header), len(packed))
+        directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, flags, zipfile.ZIP_DEFLATED,
+                                     clock, date, crc, len(packed), len(data), len(encoded), 0, 0, 0, 0,
+                                     attributes, offset) + encoded)
+        parts += (header, packed)
+        offset += len(header) + len(packed)
+    listing = b"".join(directory)
+    end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(listing), offset, 0)
+    return b"".join(parts) + listing + end
+
+
+ZIP64_LIMIT, UTF8_NAME = (1 << 31) - 1, 0x800
+
+
+def _zipfile_bytes(members: dict[str, bytes], epoch: int) -> bytes:
     stamp = time.gmtime(epoch)[:6]
     packed = io.BytesIO()
     with zipfile.ZipFile(packed, "w") as archive:
@@ -91,18 +180,76 @@ def zip_bytes(members: dict[str, bytes], epoch: int) -> bytes:
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
             info.external_attr = (0o100000 | FILE_MODE) << 16
-            archive.writestr(info, members[name], compresslevel=6)
+            archive.writestr(info, members[name], compresslevel=LEVEL)
     return packed.getvalue()
 
 
 FORMATS = {".tar.gz": tar_gz_bytes, ".mbz": tar_gz_bytes, ".zip": zip_bytes}
 
 
+class Reuse:
+    """For one archive: the compressed pieces of its last version (`old`, whose digest must be `digest`) to take
+    again, by the key of what they compress, and the pieces of the version written now (`written`, for the next
+    build). The old archive is read, and its digest checked, only when a piece is first asked for."""
+
+    def __init__(self, old: Path | None = None, digest: str = "", pieces: dict[bytes, tuple[int, int]] | None = None):
+        self.old, self.digest, self.pieces = old, digest, pieces or {}
+        self.data: bytes | None = None
+        self.written: dict[bytes, tuple[int, int]] = {}
+
+    def take(self, key: bytes) -> bytes | None:
+        where = self.pieces.get(key)
+        if where is None:
+            return None
+        if self.data is None:
+            try:
+                data = self.old.read_bytes() if self.old is not None else b""
+            except OSError:
+                data = b""
+            if hashlib.sha256(data).hexdigest() != self.digest:
+                self.pieces = {}  # not the archive the pieces were noted in
+                return None
+            self.data = data
+        offset, length = where
+        return self.data[offset:offset + length]
+
+    def note(self, key: bytes, offset: int, length: int) -> None:
+        self.written.setdefault(key, (offset, length))
+
+
+class Reusing:
+    """The archives a unit wrote last time, by file name, while it renders again (see `reusing`)."""
+
+    def __init__(self, previous: dict[str, Reuse]):
+        self.previous = previous
+        self.used: dict[str, Reuse] = {}
+
+    def reuse(self, name: str) -> Reuse:
+        found = self.used[name] = self.previous.get(name) or Reuse()
+        found.written = {}
+        return found
+
+
+_REUSING: list[Reusing] = []
+
+
+@contextlib.contextmanager
+def reusing(previous: dict[str, Reuse]):
+    """Within this block, `archive_bytes` takes compressed pieces from `previous` (by archive file name) and notes
+    the pieces of what it writes (in the `Reusing` this yields)."""
+    _REUSING.append(Reusing(previous))
+    try:
+        yield _REUSING[-1]
+    finally:
+        _REUSING.pop()
+
+
 def archive_bytes(name: str, members: dict[str, bytes], epoch: int | None = None) -> bytes:
     """The bytes of an archive whose format follows from `name`'s suffix."""
     for suffix, writer in FORMATS.items():
         if name.endswith(suffix):
-            return writer(members, source_epoch() if epoch is None else epoch)
+            reuse = _REUSING[-1].reuse(name) if _REUSING else None
+            return writer(members, source_epoch() if epoch is None else epoch, reuse)
     raise ValueError(f"no archive format for {name!r}")
 
 

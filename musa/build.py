@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from . import archive, markdown, markdowncache
+from . import archive, markdown, markdowncache, packs
 from .archive import Staged, Staging, source_epoch, write_atomic
 from .digests import ValueDigests, code_digest, libraries_digest, tree_digest
 from .exporters import targets
@@ -217,9 +217,14 @@ def pid_alive(pid: int) -> bool:
 _EXPORTERS: dict[str, Exporter] = {}
 
 
-def _start_worker(exporters: dict[str, Exporter], parsed: dict[str, str], parent: int | None = None) -> None:
+_REUSE = [True]  # whether units take compressed pieces from the archives they wrote last time (not with --force)
+
+
+def _start_worker(exporters: dict[str, Exporter], parsed: dict[str, str], parent: int | None = None,
+                  reuse: bool = True) -> None:
     _EXPORTERS.clear()
     _EXPORTERS.update(exporters)
+    _REUSE[0] = reuse
     markdown.use_parsed(parsed)
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="musa-exit-with-build").start()
@@ -236,7 +241,9 @@ def _exit_with(parent: int) -> None:
 def _render(unit: Unit) -> list[StagedArchive]:
     """Render one unit and stage its archives at once, in the process that rendered them."""
     exporter = _EXPORTERS[unit.target, unit.lang]
-    rendered = exporter.render_unit(None if unit.course is None else exporter.project.course(unit.course))
+    index = packs.index_path(exporter.out, unit.target, unit.course, unit.lang)
+    with archive.reusing(packs.previous(exporter.out, index) if _REUSE[0] else {}) as reusing:
+        rendered = exporter.render_unit(None if unit.course is None else exporter.project.course(unit.course))
     done: list[StagedArchive] = []
     try:
         for path, data in sorted(rendered.items()):
@@ -244,6 +251,7 @@ def _render(unit: Unit) -> list[StagedArchive]:
     except BaseException:
         _discard(done)
         raise
+    packs.note(exporter.out, index, reusing, {staged.path: staged.digest for staged in done})
     return done
 
 
@@ -303,13 +311,14 @@ Progress = Callable[[int, int, Unit, bool], None]
 def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], jobs: int,
                  progress: Progress, done: int, total: int,
                  take: Callable[[Unit, list[StagedArchive], float], None], parsed: dict[str, str],
-                 cost: Callable[[Unit], float] = lambda unit: 0.0) -> dict[str, str]:
+                 cost: Callable[[Unit], float] = lambda unit: 0.0, reuse: bool = True) -> dict[str, str]:
     """Render and stage every unit of `todo` (in `jobs` processes when more than one, the longest by `cost`
-    first, starting from the Markdown `parsed` by earlier builds), handing each to `take` as it is done; return
+    first, starting from the Markdown `parsed` by earlier builds, taking compressed pieces from the archives
+    they wrote last time when `reuse`), handing each to `take` as it is done; return
     the Markdown parser's results the units used. Raise the first failure, once every unit still in flight is
     done and handed over (so that whatever it staged can be discarded)."""
     if jobs <= 1 or len(todo) <= 1:
-        _start_worker(exporters, parsed)
+        _start_worker(exporters, parsed, None, reuse)
         for unit in todo:
             take(*_timed_render(unit))
             done += 1
@@ -318,7 +327,7 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_start_worker,
-                                                initargs=(exporters, parsed, os.getpid())) as pool:
+                                                initargs=(exporters, parsed, os.getpid(), reuse)) as pool:
         futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs, cost)]
         taken = set()
         used: dict[str, str] = {}
@@ -374,6 +383,7 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
             progress(done, len(units), unit, True)
     for name in names:
         remove_stale_temporaries(out / name)
+        remove_stale_temporaries(out / packs.FOLDER / name)
     staging = Staging()
     sizes: dict[Unit, dict[Path, int]] = {}
 
@@ -386,7 +396,7 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
     earlier = markdowncache.read(out) if use_cache else {}
     try:
         used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, earlier,
-                            cache.cost())
+                            cache.cost(), reuse=use_cache)
         staging.commit()
     finally:
         staging.discard()  # whatever was not renamed into place

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import io
 import tarfile
 import zipfile
@@ -111,3 +113,77 @@ def test_a_file_that_is_not_exactly_what_was_written_is_never_linked(tmp_path):
         staged = temporary / name
         assert not staged.is_symlink() and staged.stat().st_nlink == 1, name
         assert staged.read_bytes() == b"data" and staged.stat().st_mode & 0o777 == 0o644, name
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.dictionaries(NAMES, st.binary(max_size=1100) | st.sampled_from([b"", b"x" * 70000]), max_size=8),
+       st.sampled_from([DEFAULT_EPOCH, 1600000000]))
+def test_zip_written_directly_is_what_zipfile_writes(members, epoch):
+    assert archive.zip_bytes(members, epoch) == archive._zipfile_bytes(members, epoch)
+
+
+def test_a_tar_gz_is_one_gzip_stream_of_pieces_cut_at_members_chosen_by_name():
+    members = {f"activities/quiz_{i}/quiz.xml": b"<quiz>%d</quiz>\n" % i * 50 for i in range(300)}
+    raw, cuts = archive._tar_with_cuts(members, DEFAULT_EPOCH)
+    assert 4 < len(cuts) < 30 and cuts[0] == 0
+    assert cuts[-1] == len(raw) == len(archive.tar_bytes(members, DEFAULT_EPOCH))
+    packed = archive.tar_gz_bytes(members, DEFAULT_EPOCH)
+    assert gzip.decompress(packed) == raw
+    with gzip.GzipFile(fileobj=io.BytesIO(packed)) as stream:  # what GzipFile wrote around it
+        stream.read()
+        assert stream.mtime == DEFAULT_EPOCH
+    whole = io.BytesIO()
+    with gzip.GzipFile(filename="", mode="wb", fileobj=whole, mtime=DEFAULT_EPOCH, compresslevel=6) as stream:
+        stream.write(raw)
+    assert packed[:10] == whole.getvalue()[:10] and packed[-8:] == whole.getvalue()[-8:]
+    # each piece sees the 32 KiB before it: it costs a block header and a sync marker, not a fresh dictionary
+    assert len(packed) <= len(whole.getvalue()) + 32 * len(cuts)
+
+
+def packed_with_reuse(tmp_path, name, first, second, digest=None):
+    """`second` packed taking pieces from `first` packed and written to disk; the bytes, and how many pieces of
+    each kind (taken, compressed)."""
+    noted = archive.Reuse()
+    old = tmp_path / name
+    old.write_bytes(archive.FORMATS[name[name.index("."):]](first, DEFAULT_EPOCH, noted))
+    reuse = archive.Reuse(old, digest or hashlib.sha256(old.read_bytes()).hexdigest(), noted.written)
+    counts = {"taken": 0, "asked": 0}
+    take = reuse.take
+
+    def counted(key):
+        found = take(key)
+        counts["asked"] += 1
+        counts["taken"] += found is not None
+        return found
+    reuse.take = counted
+    return archive.FORMATS[name[name.index("."):]](second, DEFAULT_EPOCH, reuse), counts
+
+
+@pytest.mark.parametrize("name", ["x.zip", "x.tar.gz"])
+@settings(max_examples=40, deadline=None)
+@given(first=st.dictionaries(NAMES, st.binary(max_size=3000), min_size=1, max_size=40),
+       edit=st.dictionaries(NAMES, st.binary(max_size=3000), max_size=3), removed=st.integers(0, 3))
+def test_pieces_taken_from_the_last_archive_give_the_bytes_of_a_fresh_one(tmp_path_factory, name, first, edit,
+                                                                         removed):
+    second = {**{n: d for n, d in sorted(first.items())[removed:]}, **edit}
+    packed, counts = packed_with_reuse(tmp_path_factory.mktemp("reuse"), name, first, second)
+    assert packed == archive.FORMATS[name[name.index("."):]](second, DEFAULT_EPOCH)
+    if first == second:
+        assert counts["taken"] == counts["asked"] > 0, "nothing compressed again"
+
+
+@pytest.mark.parametrize("name", ["x.zip", "x.tar.gz"])
+def test_one_changed_member_compresses_only_its_own_piece_again(tmp_path, name):
+    first = {f"activities/quiz_{i}/quiz.xml": b"<quiz>%d</quiz>\n" % i * 50 for i in range(300)}
+    second = {**first, "activities/quiz_7/quiz.xml": b"<quiz>changed</quiz>\n"}
+    packed, counts = packed_with_reuse(tmp_path, name, first, second)
+    assert packed == archive.FORMATS[name[name.index("."):]](second, DEFAULT_EPOCH)
+    assert counts["asked"] - counts["taken"] <= (1 if name == "x.zip" else 3)
+
+
+@pytest.mark.parametrize("name", ["x.zip", "x.tar.gz"])
+def test_no_piece_is_taken_from_an_archive_that_is_not_the_one_noted(tmp_path, name):
+    first = {f"m{i}.xml": b"<m>%d</m>" % i * 30 for i in range(100)}
+    packed, counts = packed_with_reuse(tmp_path, name, first, first, digest="0" * 64)
+    assert packed == archive.FORMATS[name[name.index("."):]](first, DEFAULT_EPOCH)
+    assert counts["taken"] == 0 and counts["asked"] > 0

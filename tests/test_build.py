@@ -20,7 +20,7 @@ import pytest
 
 from archives import archive_members
 from conftest import ROOT, build_json
-from musa import archive, build as building, markdown, markdowncache
+from musa import archive, build as building, markdown, markdowncache, packs
 from musa.exporters import REGISTRY, targets
 from musa.buildreport import Progress, table_lines
 from musa.exporters.base import Exporter
@@ -161,6 +161,31 @@ def test_editing_one_competence_rebuilds_only_the_courses_that_hold_it(tmp_path,
         per_course + [(t, "*") for t in targets() if REGISTRY[t].project_wide()])
 
 
+def test_a_rebuild_takes_the_compressed_pieces_that_did_not_change_and_writes_fresh_bytes(tmp_path, cli,
+                                                                                          monkeypatch):
+    project = copy_sources(tmp_path / "musa")
+    out, fresh = tmp_path / "out", tmp_path / "fresh"
+    build_json(cli, project, out, "--jobs", "1")
+    assert sorted(p.parent.name for p in (out / packs.FOLDER).glob("*/*")) != []
+    competence = load(project).project.courses()[0].competences[0].competence.id
+    lesson = next((project / "content" / "lessons" / competence).glob("*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    counts = {"taken": 0, "compressed": 0}
+    take = archive.Reuse.take
+
+    def counted(self, key):
+        found = take(self, key)
+        counts["taken" if found is not None else "compressed"] += 1
+        return found
+    monkeypatch.setattr(archive.Reuse, "take", counted)
+    build_json(cli, project, out, "--jobs", "1")
+    assert counts["taken"] > 20 * counts["compressed"] > 0
+    taken = dict(counts)
+    build_json(cli, project, fresh, "--jobs", "1", "--force")
+    assert counts["taken"] == taken["taken"], "a build into an empty folder, or with --force, takes nothing"
+    assert tree(out) == tree(fresh)
+
+
 def test_deleted_changed_or_foreign_files_are_rebuilt(reference, real_copy, tmp_path, cli):
     build_json(cli, real_copy, tmp_path)
     names = sorted(n for n in reference if n.startswith("olx/"))  # one archive per unit: the unit is the file
@@ -291,11 +316,13 @@ def test_a_failure_while_staging_replaces_nothing(previous, real_copy, cli, monk
     out, before = previous
     original, calls = archive.stage, []
 
-    def disk_full(path, data):
+    def disk_full(path, data, *rest):
+        if packs.FOLDER in path.parts:  # a cache, not an archive
+            return original(path, data, *rest)
         calls.append(path)
         if len(calls) == 3:
             raise OSError(28, "No space left on device (injected)")
-        return original(path, data)
+        return original(path, data, *rest)
     monkeypatch.setattr(archive, "stage", disk_full)
     result = cli("--project", real_copy, "build", "--out", out, "--jobs", "1")
     assert result.code == 3 and "No space left" in result.err
@@ -308,16 +335,20 @@ from musa import archive
 where, count = sys.argv[1], int(sys.argv[2])
 seen = []
 if where == "staging":
-    def stage(path, data):
+    def stage(path, data, *rest):
+        if ".musa-packs" in path.parts:  # a cache, not an archive
+            return original(path, data, *rest)
         seen.append(path)
         if len(seen) == count:  # half an archive on disk, then wait to be killed
             with open(archive.temporary_name(path), "wb") as handle:
                 handle.write(data[: len(data) // 2]); handle.flush()
             open(sys.argv[3], "w").close(); time.sleep(60)
-        return original(path, data)
+        return original(path, data, *rest)
     original = archive.stage; archive.stage = stage
 else:
     def replace(src, dst):
+        if ".musa-packs" in os.fspath(dst):  # a cache, not an archive
+            return original(src, dst)
         seen.append(dst)
         if len(seen) == count:
             open(sys.argv[3], "w").close(); time.sleep(60)

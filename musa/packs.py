@@ -1,0 +1,40 @@
+"""Where the compressed pieces of each unit's archives lie, kept for the next build (`build/.musa-packs/`).
+
+Compressing is most of what writing an archive costs, and a rebuild after an edit changes few members of an
+archive. So when a unit renders again, `archive_bytes` takes each compressed piece whose input bytes are the
+same (by digest) from the archive the unit wrote last time, instead of compressing it again (see `Reuse` in
+musa/archive.py). The bytes written are the same either way. A piece is taken only from an archive whose digest
+is the one noted here; anything else (absent, damaged, from other code or another zlib) means compressing.
+"""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+from .archive import Reuse, Reusing
+from .digests import read_cache, write_cache
+
+FOLDER = ".musa-packs"
+KIND, FORMAT = f"packs zlib {zlib.ZLIB_RUNTIME_VERSION}", 1
+
+
+def index_path(out: Path, target: str, course: str | None, lang: str) -> Path:
+    return out / FOLDER / target / f"{course if course is not None else '_project'}.{lang}"
+
+
+def previous(out: Path, index: Path) -> dict[str, Reuse]:
+    """The archives the unit noted in `index` last time, by file name, to take pieces from."""
+    noted = read_cache(index, KIND, FORMAT)
+    if not isinstance(noted, dict):
+        return {}
+    return {name: Reuse(out / where, digest, pieces) for name, (where, digest, pieces) in noted.items()}
+
+
+def note(out: Path, index: Path, reusing: Reusing, archives: dict[Path, str]) -> None:
+    """Note where the pieces of the archives just written (`archives`: their digests, by path) lie."""
+    noted = {path.name: (path.relative_to(out).as_posix(), digest, reusing.used[path.name].written)
+             for path, digest in sorted(archives.items()) if path.name in reusing.used}
+    if noted or index.exists():
+        index.parent.mkdir(parents=True, exist_ok=True)
+        write_cache(index, KIND, FORMAT, noted)
