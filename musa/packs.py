@@ -5,6 +5,10 @@ archive. So when a unit renders again, `archive_bytes` takes each compressed pie
 same (by digest) from the archive the unit wrote last time, instead of compressing it again (see `Reuse` in
 musa/archive.py). The bytes written are the same either way. A piece is taken only from an archive whose digest
 is the one noted here; anything else (absent, damaged, from other code or another zlib) means compressing.
+
+A worker notes a unit's pieces as soon as it has staged the unit's archives. If the build then fails, the notes
+describe archives that never took their place: their digest is not that of the archive in place, so the next
+build takes nothing from them (it compresses, as a first build does).
 """
 
 from __future__ import annotations
