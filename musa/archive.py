@@ -142,7 +142,6 @@ def zip_bytes(members: dict[str, bytes], epoch: int, reuse: "Reuse | None" = Non
         return _zipfile_bytes(members, epoch)
     year, month, day, hour, minute, second = time.gmtime(epoch)[:6]
     date, clock = (year - 1980) << 9 | month << 5 | day, hour << 11 | minute << 5 | second // 2
-    attributes = (0o100000 | FILE_MODE) << 16
     parts, directory, offset = [], [], 0
     for name in sorted(members):
         data = members[name]
@@ -160,7 +159,7 @@ def zip_bytes(members: dict[str, bytes], epoch: int, reuse: "Reuse | None" = Non
             reuse.note(key, offset + len(header), len(packed))
         directory.append(struct.pack("<4s4B4HL2L5H2L", b"PK\x01\x02", 20, 3, 20, 0, flags, zipfile.ZIP_DEFLATED,
                                      clock, date, crc, len(packed), len(data), len(encoded), 0, 0, 0, 0,
-                                     attributes, offset) + encoded)
+                                     ZIP_ATTRIBUTES, offset) + encoded)
         parts += (header, packed)
         offset += len(header) + len(packed)
     listing = b"".join(directory)
@@ -169,6 +168,7 @@ def zip_bytes(members: dict[str, bytes], epoch: int, reuse: "Reuse | None" = Non
 
 
 ZIP64_LIMIT, UTF8_NAME = (1 << 31) - 1, 0x800
+ZIP_ATTRIBUTES = (0o100000 | FILE_MODE) << 16  # a regular file with FILE_MODE, as Unix zip tools note it
 
 
 def _zipfile_bytes(members: dict[str, bytes], epoch: int) -> bytes:
@@ -179,7 +179,7 @@ def _zipfile_bytes(members: dict[str, bytes], epoch: int) -> bytes:
             info = zipfile.ZipInfo(check_member(name), date_time=stamp)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3
-            info.external_attr = (0o100000 | FILE_MODE) << 16
+            info.external_attr = ZIP_ATTRIBUTES
             archive.writestr(info, members[name], compresslevel=LEVEL)
     return packed.getvalue()
 

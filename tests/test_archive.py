@@ -140,12 +140,17 @@ def test_a_tar_gz_is_one_gzip_stream_of_pieces_cut_at_members_chosen_by_name():
     assert len(packed) <= len(whole.getvalue()) + 32 * len(cuts)
 
 
+def writer(name):
+    """The function that writes an archive named `name`, by its suffix."""
+    return archive.FORMATS[name[name.index("."):]]
+
+
 def packed_with_reuse(tmp_path, name, first, second, digest=None):
     """`second` packed taking pieces from `first` packed and written to disk; the bytes, and how many pieces of
     each kind (taken, compressed)."""
     noted = archive.Reuse()
     old = tmp_path / name
-    old.write_bytes(archive.FORMATS[name[name.index("."):]](first, DEFAULT_EPOCH, noted))
+    old.write_bytes(writer(name)(first, DEFAULT_EPOCH, noted))
     reuse = archive.Reuse(old, digest or hashlib.sha256(old.read_bytes()).hexdigest(), noted.written)
     counts = {"taken": 0, "asked": 0}
     take = reuse.take
@@ -156,7 +161,7 @@ def packed_with_reuse(tmp_path, name, first, second, digest=None):
         counts["taken"] += found is not None
         return found
     reuse.take = counted
-    return archive.FORMATS[name[name.index("."):]](second, DEFAULT_EPOCH, reuse), counts
+    return writer(name)(second, DEFAULT_EPOCH, reuse), counts
 
 
 @pytest.mark.parametrize("name", ["x.zip", "x.tar.gz"])
@@ -167,7 +172,7 @@ def test_pieces_taken_from_the_last_archive_give_the_bytes_of_a_fresh_one(tmp_pa
                                                                          removed):
     second = {**{n: d for n, d in sorted(first.items())[removed:]}, **edit}
     packed, counts = packed_with_reuse(tmp_path_factory.mktemp("reuse"), name, first, second)
-    assert packed == archive.FORMATS[name[name.index("."):]](second, DEFAULT_EPOCH)
+    assert packed == writer(name)(second, DEFAULT_EPOCH)
     if first == second:
         assert counts["taken"] == counts["asked"] > 0, "nothing compressed again"
 
@@ -177,7 +182,7 @@ def test_one_changed_member_compresses_only_its_own_piece_again(tmp_path, name):
     first = {f"activities/quiz_{i}/quiz.xml": b"<quiz>%d</quiz>\n" % i * 50 for i in range(300)}
     second = {**first, "activities/quiz_7/quiz.xml": b"<quiz>changed</quiz>\n"}
     packed, counts = packed_with_reuse(tmp_path, name, first, second)
-    assert packed == archive.FORMATS[name[name.index("."):]](second, DEFAULT_EPOCH)
+    assert packed == writer(name)(second, DEFAULT_EPOCH)
     assert counts["asked"] - counts["taken"] <= (1 if name == "x.zip" else 3)
 
 
@@ -185,5 +190,5 @@ def test_one_changed_member_compresses_only_its_own_piece_again(tmp_path, name):
 def test_no_piece_is_taken_from_an_archive_that_is_not_the_one_noted(tmp_path, name):
     first = {f"m{i}.xml": b"<m>%d</m>" % i * 30 for i in range(100)}
     packed, counts = packed_with_reuse(tmp_path, name, first, first, digest="0" * 64)
-    assert packed == archive.FORMATS[name[name.index("."):]](first, DEFAULT_EPOCH)
+    assert packed == writer(name)(first, DEFAULT_EPOCH)
     assert counts["taken"] == 0 and counts["asked"] > 0

@@ -331,12 +331,12 @@ def test_a_failure_while_staging_replaces_nothing(previous, real_copy, cli, monk
 
 PAUSED_BUILD = """
 import os, sys, time
-from musa import archive
+from musa import archive, packs
 where, count = sys.argv[1], int(sys.argv[2])
 seen = []
 if where == "staging":
     def stage(path, data, *rest):
-        if ".musa-packs" in path.parts:  # a cache, not an archive
+        if packs.FOLDER in path.parts:  # a cache, not an archive
             return original(path, data, *rest)
         seen.append(path)
         if len(seen) == count:  # half an archive on disk, then wait to be killed
@@ -347,7 +347,7 @@ if where == "staging":
     original = archive.stage; archive.stage = stage
 else:
     def replace(src, dst):
-        if ".musa-packs" in os.fspath(dst):  # a cache, not an archive
+        if packs.FOLDER in os.fspath(dst):  # a cache, not an archive
             return original(src, dst)
         seen.append(dst)
         if len(seen) == count:
