@@ -7,12 +7,15 @@ one target × the whole project for a target that overrides `render()` (one file
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup
 
 from ..archive import archive_bytes, write_atomic
+from ..markdown import to_html
 from ..model import Course, Programme, Project, Text
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
@@ -63,7 +66,8 @@ class Exporter:
     """Subclasses set `name`, `suffix` and `description`, and implement `members(course)`.
 
     Templates load from `templates/<name>/`, then from each folder in `shared_templates` (templates two targets
-    share, such as `templates/scorm/` for both SCORM versions).
+    share, such as `templates/scorm/` for both SCORM versions). Helpers reach templates as filters (`text | tr`,
+    `text | md`, see `template_filters`): Jinja calls a filter directly, a function through its context.
 
     A target that writes one file for the whole project overrides `render()` instead; it is then built as one
     unit. A target whose course archives read more of the model than the course and its programme's outline
@@ -83,10 +87,27 @@ class Exporter:
             loader=jinja2.FileSystemLoader([str(TEMPLATES / f) for f in self.template_folders()]),
             undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True,
             bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled / self.name)) if compiled else None)
+        self.templates.filters.update(self.template_filters())
+        self.templates.globals.update(self.template_globals())
+
+    def template_filters(self) -> dict[str, Callable]:
+        """The filters this target's templates use; subclasses add their own."""
+        return {"tr": self.tr, "md": self.markdown}
+
+    def template_globals(self) -> dict[str, object]:
+        """The names every template of this target sees besides what a render passes; subclasses add their own."""
+        return {"lang": self.lang}
 
     def tr(self, text: Text | None) -> str:
         """A text in the build's language (English where it has no translation); '' for a missing text."""
         return text.get(self.lang) if text is not None else ""
+
+    def markdown(self, text: Text | None) -> Markup:
+        """A text in the build's language as sanitised HTML (empty for a missing text)."""
+        return to_html(text.get(self.lang)) if text is not None else Markup("")
+
+    def render_template(self, template: str, **context) -> str:
+        return self.templates.get_template(template).render(**context)
 
     @classmethod
     def template_folders(cls) -> tuple[str, ...]:

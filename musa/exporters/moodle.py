@@ -9,8 +9,7 @@ from dataclasses import dataclass, field
 from markupsafe import Markup
 
 from ..archive import source_epoch
-from ..markdown import to_html
-from ..model import Course, Text
+from ..model import Course
 from . import register
 from .base import Exporter
 from .moodle_ids import Ids, digest, stamp
@@ -135,19 +134,18 @@ class MoodleExporter(Exporter):
     suffix = ".mbz"
     description = "Moodle 4.5 course backup (restore: Course → Restore, or admin/cli/restore_backup.php)"
 
-    def context(self) -> dict:
-        return {"tr": lambda text: text.get(self.lang) if text is not None else "", "md": self.markdown,
-                "lang": self.lang, "null": Markup("$@NULL@$"), "num": lambda v, places=5: f"{v:.{places}f}"}
+    def template_filters(self) -> dict:
+        return {**super().template_filters(), "num": lambda v, places=5: f"{v:.{places}f}", "unix": unix}
 
-    def markdown(self, text: Text | None) -> Markup:
-        return to_html(text.get(self.lang)) if text is not None else Markup("")
+    def template_globals(self) -> dict:
+        return {**super().template_globals(), "null": Markup("$@NULL@$")}
 
     def render_file(self, template: str, **context) -> bytes:
-        return self.templates.get_template(template).render(**self.context(), **context).encode("utf-8")
+        return self.render_template(template, **context).encode("utf-8")
 
     def html(self, name: str, **context) -> str:
         """An HTML fragment as a plain string: written into XML it is escaped, as Moodle writes it."""
-        return self.templates.get_template(f"html/{name}.html").render(**self.context(), **context).strip()
+        return self.render_template(f"html/{name}.html", **context).strip()
 
     def plan(self, course: Course) -> Plan:
         return MoodlePlanner(self.project, course, self.lang, self.html).plan()
@@ -166,7 +164,7 @@ class MoodleExporter(Exporter):
             "filename": self.archive_name(course), "backup_version": BACKUP_VERSION,
             "backup_release": BACKUP_RELEASE, "role": STUDENT_ROLE, "framework": FRAMEWORK_IDNUMBER,
             "course_grade_max": grade_max, "course_gradepass": round(grade_max * plan.programme.pass_threshold, 5),
-            "unix": unix, "has_grades": any(n.grade_item for n in numbered),
+            "has_grades": any(n.grade_item for n in numbered),
         }
         files = {name: self.render_file(name, **common) for name in TOP_FILES}
         files["moodle_backup.log"] = b""

@@ -98,7 +98,7 @@ class MoodleCompetenciesExporter(Exporter):
         return tuple(found)
 
     def html(self, template: str, **context) -> str:
-        rendered = self.templates.get_template(template).render(tr=self.tr, number=number, **context)
+        rendered = self.templates.get_template(template).render(number=number, **context)
         return " ".join(rendered.split())
 
     def rows(self) -> list[tuple]:

@@ -124,7 +124,7 @@ class OlxPlan:
         return self.x.tr(text)
 
     def html(self, name: str, **context) -> Markup:
-        return Markup(self.x.templates.get_template(f"html/{name}.html").render(**self.x.context(), **context))
+        return Markup(self.x.render_template(f"html/{name}.html", **context))
 
     def last_second(self, day: datetime.date) -> str:
         return self.x.when.last_second(day)
@@ -268,15 +268,11 @@ class OlxExporter(Exporter):
     def moments(self, course: Course) -> Moments:
         return Moments(course)
 
-    def context(self) -> dict:
-        return {"tr": lambda text: text.get(self.lang) if text is not None else "", "md": self.markdown,
-                "lang": self.lang, "shown_date": self.when.day}
-
-    def markdown(self, text: Text | None) -> Markup:
-        return to_html(text.get(self.lang)) if text is not None else Markup("")
+    def template_filters(self) -> dict:
+        return {**super().template_filters(), "shown_date": lambda day: self.when.day(day)}
 
     def render_file(self, template: str, **context) -> bytes:
-        return self.templates.get_template(template).render(**self.context(), **context).encode("utf-8")
+        return self.render_template(template, **context).encode("utf-8")
 
     def members(self, course: Course) -> dict[str, bytes]:
         programme = self.project.programme(course.programme)

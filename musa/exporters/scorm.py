@@ -142,23 +142,22 @@ class ScormExporter(Exporter):
     shared_templates = ("scorm",)
     version = ""  # the manifest's schemaversion
 
-    def context(self) -> dict:
-        return {"tr": lambda text: text.get(self.lang) if text is not None else "", "md": self.markdown,
-                "lang": self.lang, "response_id": response_id, "version": self.version, "label": self.label,
+    def template_filters(self) -> dict:
+        return {**super().template_filters(), "label": self.label}
+
+    def template_globals(self) -> dict:
+        return {**super().template_globals(), "response_id": response_id, "version": self.version,
                 "script_labels": script_labels(self.lang)}
 
     def label(self, key: str, **values: object) -> str:
         """One word or sentence of the package's own pages in the build's language."""
         return label(self.lang, key, **values)
 
-    def markdown(self, text: Text | None) -> Markup:
-        return to_html(text.get(self.lang)) if text is not None else Markup("")
-
     def page_body(self, name: str, **context) -> Markup:
-        return Markup(self.templates.get_template(f"parts/{name}.html").render(**self.context(), **context))
+        return Markup(self.render_template(f"parts/{name}.html", **context))
 
     def render_file(self, template: str, **context) -> bytes:
-        return self.templates.get_template(template).render(**self.context(), **context).encode("utf-8")
+        return self.render_template(template, **context).encode("utf-8")
 
     def members(self, course: Course) -> dict[str, bytes]:
         return self.package(course, ScormPlan(self, course).entries(), self.tr(course.title),
