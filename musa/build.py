@@ -7,6 +7,11 @@ archives renamed into place one by one. A failure while rendering or staging rep
 cache untouched; a build that is killed at any moment leaves under every final name either the previous
 complete archive or the new complete one, never a partial file. Temporary files (`.NAME.PID.tmp`) of a killed
 build are removed by the next build.
+
+Once the new archives are in place, the archives an earlier build wrote for the same targets and languages that
+this build no longer writes (a course, competence or workshop day removed or renamed) are removed: the output
+folder then holds what a build into an empty folder would, whatever came before. Only archives the cache
+records are removed; a file put there by hand stays.
 """
 
 from __future__ import annotations
@@ -52,6 +57,14 @@ class Unit:
         where = f"{self.target}/{self.course if self.course is not None else '*'}"
         return where if self.lang == "en" else f"{where}/{self.lang}"
 
+    @classmethod
+    def from_label(cls, label: str) -> "Unit | None":
+        """The unit a cache label names (None for a label no build writes)."""
+        parts = label.split("/")
+        if len(parts) not in (2, 3) or not all(parts):
+            return None
+        return cls(parts[0], None if parts[1] == "*" else parts[1], parts[2] if len(parts) == 3 else "en")
+
 
 @dataclass
 class Outcome:
@@ -60,6 +73,7 @@ class Outcome:
     written: list[Written] = field(default_factory=list)
     built: int = 0
     skipped: int = 0
+    removed: list[Path] = field(default_factory=list)  # archives of earlier builds that this one no longer writes
 
 
 @lru_cache(maxsize=None)
@@ -125,7 +139,7 @@ class Cache:
     def __init__(self, out: Path):
         self.out, self.path = out, out / CACHE_FILE
         self.entries: dict = {}
-        self.restamped = False
+        self.restamped = self.forgotten = False
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -170,6 +184,20 @@ class Cache:
         means = {target: sum(values) / len(values) for target, values in by_target.items()}
         return lambda unit: seconds.get(unit.label, means.get(unit.target, 0.0))
 
+    def outputs(self, within: Callable[[Unit], bool]) -> dict[Unit, set[str]]:
+        """The archives (relative names) each recorded unit `within` the build wrote last time."""
+        found = {}
+        for label, entry in self.entries.items():
+            unit = Unit.from_label(label)
+            archives = entry.get("archives") if isinstance(entry, dict) else None
+            if unit is not None and within(unit) and isinstance(archives, dict):
+                found[unit] = set(archives)
+        return found
+
+    def forget(self, unit: Unit) -> None:
+        del self.entries[unit.label]
+        self.forgotten = True
+
     def stamp(self, unit: Unit) -> None:
         """Note the size and times of the unit's archives, once they are in place."""
         for name, recorded in self.entries[unit.label]["archives"].items():
@@ -184,6 +212,31 @@ def survey(out: Path) -> Survey:
     """Start taking the signatures of the archives the last build into `out` recorded, in a second process (see
     musa/survey.py); hand it to `build` once the sources are loaded."""
     return Survey(out / CACHE_FILE if (out / CACHE_FILE).is_file() else None)
+
+
+def remove_unproduced(out: Path, names: set[str], target: str) -> list[Path]:
+    """Remove the archives at `names` (relative to `out`, recorded by an earlier build of `target`), and the
+    folders they leave empty; return those that were there. A name outside the target's folder is left alone."""
+    removed = []
+    root = out / target
+    for name in sorted(names):
+        parts = Path(name).parts
+        if len(parts) < 2 or parts[0] != target or any(part in ("", ".", "..") for part in parts) \
+                or Path(name).is_absolute():
+            continue
+        path = out / name
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path)
+        elif path.is_file() or path.is_symlink():
+            path.unlink()
+        else:
+            continue
+        removed.append(path)
+        parent = path.parent
+        while parent != root and parent.is_dir() and not any(parent.iterdir()):
+            parent.rmdir()
+            parent = parent.parent
+    return removed
 
 
 def remove_stale_temporaries(folder: Path) -> None:
@@ -350,6 +403,19 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     return used
 
 
+def remove_earlier_outputs(out: Path, cache: Cache, earlier: dict[Unit, set[str]],
+                           now: dict[Unit, dict[Path, int]]) -> list[Path]:
+    """Remove what the `earlier` units wrote that no unit wrote `now` (and forget the units that are gone)."""
+    written = {path.relative_to(out).as_posix() for paths in now.values() for path in paths}
+    removed = []
+    for unit, names in sorted(earlier.items(), key=lambda item: item[0].label):
+        removed += remove_unproduced(out, names - written, unit.target)
+        if unit not in now:
+            cache.forget(unit)
+            packs.index_path(out, unit.target, unit.course, unit.lang).unlink(missing_ok=True)
+    return removed
+
+
 def build(project: Project, out: Path, names: list[str], jobs: int | None = None, langs: tuple[str, ...] = ("en",),
           use_cache: bool = True, progress: Progress | None = None, surveyed: Survey | None = None) -> Outcome:
     """Build `names` (registered targets) in each of `langs` into `out`; see the module's docstring for what a
@@ -364,6 +430,7 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
         (Unit(name, None if course is None else course.id, lang), course)
         for (name, lang), exporter in exporters.items() for course in exporter.units()]
     cache = Cache(out)
+    earlier = cache.outputs(lambda unit: unit.target in names and unit.lang in langs)
     # a competence stands for the digest of its sources (the code is in every key); a course, and a programme's
     # outline, is hashed once
     slices = ValueDigests(shared=(Competence, Course, Programme), source=lambda value: getattr(value, "source", ""))
@@ -393,18 +460,20 @@ def build(project: Project, out: Path, names: list[str], jobs: int | None = None
             staging.adopt(a.staged)
         sizes[unit] = {a.path: a.size for a in archives}
         cache.record(unit, keys[unit], archives, seconds)
-    earlier = markdowncache.read(out) if use_cache else {}
+    parsed = markdowncache.read(out) if use_cache else {}
     try:
-        used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, earlier,
+        used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, parsed,
                             cache.cost(), reuse=use_cache)
         staging.commit()
     finally:
         staging.discard()  # whatever was not renamed into place
     for unit in sizes:
         cache.stamp(unit)
-    if todo or cache.restamped:
+    now = {unit: sizes[unit] if unit in sizes else fresh[unit] or {} for unit, _ in units}
+    outcome.removed = remove_earlier_outputs(out, cache, earlier, now)
+    if todo or cache.restamped or cache.forgotten:
         cache.save()
-    markdowncache.save(out, earlier, used, complete=not outcome.skipped)
+    markdowncache.save(out, parsed, used, complete=not outcome.skipped)
     for unit, course in units:
         exporter = exporters[unit.target, unit.lang]
         counts = exporter.contents(course)

@@ -49,9 +49,10 @@ def table_lines(outcome: Outcome, out) -> list[str]:
         return "  ".join(cell.rjust(w) if i in right else cell.ljust(w)
                          for i, (cell, w) in enumerate(zip(row, widths))).rstrip()
     total = sum(w.size for w in outcome.written)
-    return [line(header), line(["-" * w for w in widths]), *map(line, rows),
+    removed = [f"removed (no longer built): {os.path.relpath(path, out)}" for path in outcome.removed]
+    return [line(header), line(["-" * w for w in widths]), *map(line, rows), *removed,
             f"{len(outcome.written)} archives, {size_text(total)}: {outcome.built} built, "
-            f"{outcome.skipped} up to date"]
+            f"{outcome.skipped} up to date" + (f", {len(removed)} removed" if removed else "")]
 
 
 def summary(project: Project, outcome: Outcome) -> dict:
@@ -59,4 +60,5 @@ def summary(project: Project, outcome: Outcome) -> dict:
     return {"counts": counts(project), "built": outcome.built, "skipped": outcome.skipped,
             "archives": [{"course": w.course, "target": w.target, "path": str(w.path), "size": w.size,
                           "quizzes": w.quizzes, "questions": w.questions, "rubrics": w.rubrics,
-                          "cached": w.cached} for w in outcome.written]}
+                          "cached": w.cached} for w in outcome.written],
+            "removed": [str(path) for path in outcome.removed]}

@@ -283,6 +283,121 @@ def test_a_project_wide_target_is_one_unit(minimal, tmp_path, cli, monkeypatch):
     assert build_json(cli, minimal, tmp_path, "--target", Whole.name)["skipped"] == 1
 
 
+
+# Archives no longer built.
+
+def rename_course(project: Path, old: str, new: str) -> None:
+    """Give the minimal project's role course another id (its file, its id, the programme's list)."""
+    role = project / "roles" / f"{old}.yaml"
+    text = role.read_text(encoding="utf-8").replace(f"id: {old}\n", f"id: {new}\n")
+    (project / "roles" / f"{new}.yaml").write_text(text, encoding="utf-8")
+    role.unlink()
+    programme = project / "content" / "programmes" / "mini.yaml"
+    programme.write_text(programme.read_text(encoding="utf-8").replace(f"courses: [{old}]", f"courses: [{new}]"),
+                         encoding="utf-8")
+
+
+def swap_competence(project: Path, old: str, new: str) -> None:
+    """Teach the minimal project's course a copy of competence `old` under the id `new` in its place."""
+    source = (project / "competences" / f"{old}.yaml").read_text(encoding="utf-8")
+    (project / "competences" / f"{new}.yaml").write_text(source.replace(f"id: {old}\n", f"id: {new}\n"),
+                                                          encoding="utf-8")
+    role = project / "roles" / "curator.yaml"
+    role.write_text(role.read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+
+
+def fresh_tree(project: Path, tmp_path: Path, cli, *args: str) -> dict[str, bytes]:
+    out = tmp_path / "fresh"
+    shutil.rmtree(out, ignore_errors=True)
+    build_json(cli, project, out, *args)
+    return tree(out)
+
+
+def test_archives_no_longer_built_are_removed_and_the_folder_is_a_fresh_build_s(minimal, tmp_path, cli):
+    out = tmp_path / "out"
+    first = build_json(cli, minimal, out)
+    assert first["removed"] == []
+    (out / "moodle" / "notes.txt").write_text("put here by hand")
+    rename_course(minimal, "curator", "keeper")
+    second = build_json(cli, minimal, out)
+    gone = {str(path.relative_to(out)) for path in map(Path, second["removed"])}
+    assert gone == {str(Path(a["path"]).relative_to(out)) for a in first["archives"] if a["course"] == "curator"}
+    assert not any("curator" in name for name in tree(out)) and (out / "scorm12-units").is_dir()
+    assert not (out / "scorm12-units" / "curator").exists()  # the course's folder of unit packages too
+    assert tree(out) == {**fresh_tree(minimal, tmp_path, cli), "moodle/notes.txt": b"put here by hand"}
+    assert not [p for p in (out / packs.FOLDER).rglob("curator.*")]  # the notes of the units that are gone
+    cache = json.loads((out / building.CACHE_FILE).read_text())["units"]
+    assert not [label for label in cache if "/curator" in label]
+    third = build_json(cli, minimal, out)
+    assert third["removed"] == [] and third["built"] == 0
+    rename_course(minimal, "keeper", "curator")
+    lines = table_lines(building.build(load(minimal).project, out, list(targets())), out)  # the table on a terminal
+    assert f"removed (no longer built): {Path('moodle', 'keeper.mbz')}" in lines
+    assert lines[-1].endswith(f", {len(gone)} removed")
+
+
+def test_a_competence_replaced_in_a_course_takes_its_unit_packages_with_it(minimal, tmp_path, cli):
+    out = tmp_path / "out"
+    build_json(cli, minimal, out)
+    units = sorted(p.name for p in (out / "scorm2004-units" / "curator").iterdir())
+    assert units == ["comp-a.zip", "comp-b.zip"]
+    swap_competence(minimal, "comp-b", "comp-c")
+    summary = build_json(cli, minimal, out)
+    assert sorted(Path(p).relative_to(out).as_posix() for p in summary["removed"]) == [
+        "scorm12-units/curator/comp-b.zip", "scorm2004-units/curator/comp-b.zip"]
+    assert sorted(p.name for p in (out / "scorm2004-units" / "curator").iterdir()) == ["comp-a.zip", "comp-c.zip"]
+    assert tree(out) == fresh_tree(minimal, tmp_path, cli)
+
+
+def test_only_the_targets_and_languages_built_lose_their_old_archives(minimal, tmp_path, cli):
+    out = tmp_path / "out"
+    build_json(cli, minimal, out, "--lang", "en", "--lang", "it")
+    before = tree(out)
+    rename_course(minimal, "curator", "keeper")
+    summary = build_json(cli, minimal, out, "--target", "moodle", "--lang", "en")
+    assert [Path(p).relative_to(out).as_posix() for p in summary["removed"]] == ["moodle/curator.mbz"]
+    after = tree(out)
+    assert {name for name in before if name not in after} == {"moodle/curator.mbz"}
+    assert "moodle/curator-it.mbz" in after and "olx/curator.tar.gz" in after
+    # building every target and language later removes the rest
+    rest = build_json(cli, minimal, out, "--lang", "en", "--lang", "it")
+    removed = {Path(p).relative_to(out).as_posix() for p in rest["removed"]}
+    assert {"moodle/curator-it.mbz", "olx/curator.tar.gz"} <= removed and "moodle/curator.mbz" not in removed
+    assert tree(out) == fresh_tree(minimal, tmp_path, cli, "--lang", "en", "--lang", "it")
+
+
+def test_a_failed_build_removes_nothing(minimal, tmp_path, cli, monkeypatch):
+    out = tmp_path / "out"
+    build_json(cli, minimal, out)
+    before, cache = tree(out), (out / building.CACHE_FILE).read_bytes()
+    rename_course(minimal, "curator", "keeper")
+    original = Exporter.render_unit
+
+    def failing(self, course):
+        if self.name == "olx":
+            raise RuntimeError("injected failure")
+        return original(self, course)
+    monkeypatch.setattr(Exporter, "render_unit", failing)
+    result = cli("--project", minimal, "build", "--out", out, "--jobs", "1")
+    assert result.code == 3 and "injected failure" in result.err
+    assert tree(out) == before and (out / building.CACHE_FILE).read_bytes() == cache
+
+
+def test_a_damaged_cache_names_nothing_outside_the_target_s_folder(minimal, tmp_path, cli):
+    out = tmp_path / "out"
+    build_json(cli, minimal, out)
+    precious = tmp_path / "precious.txt"
+    precious.write_text("keep")
+    (out / "olx" / "keep.txt").write_text("keep")
+    data = json.loads((out / building.CACHE_FILE).read_text())
+    data["units"]["olx/gone"] = {"key": "x", "archives": {name: {"digest": "x", "size": 1} for name in (
+        "../precious.txt", str(precious), "moodle/curator.mbz", "olx", "olx/../olx/keep.txt")}}
+    (out / building.CACHE_FILE).write_text(json.dumps(data))
+    summary = build_json(cli, minimal, out)
+    assert summary["removed"] == [] and precious.exists() and (out / "olx" / "keep.txt").exists()
+    assert (out / "moodle" / "curator.mbz").exists()
+
+
 # Failures and interruptions.
 
 @pytest.fixture
