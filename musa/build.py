@@ -8,6 +8,9 @@ cache untouched; a build that is killed at any moment leaves under every final n
 complete archive or the new complete one, never a partial file. Temporary files (`.NAME.PID.tmp`) of a killed
 build are removed by the next build.
 
+A build holds `<out>/.musa-lock` from start to end: a second build into the same folder (another terminal, a
+pipeline step started twice) waits for the first to finish instead of mixing its archives and cache with it.
+
 Once the new archives are in place, the archives an earlier build wrote for the same targets and languages that
 this build no longer writes (a course, competence or workshop day removed or renamed) are removed: the output
 folder then holds what a build into an empty folder would, whatever came before. Only archives the cache
@@ -17,6 +20,7 @@ records are removed; a file put there by hand stays.
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import json
 import multiprocessing
@@ -28,7 +32,7 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 from . import __version__
 from . import archive, markdown, markdowncache, packs
@@ -40,6 +44,7 @@ from .model import Competence, Course, Programme, Project
 from .survey import Survey, stat_signature
 
 CACHE_FILE = ".musa-cache.json"
+LOCK_FILE = ".musa-lock"  # held by the build writing into the folder; it holds that build's process id
 COMPILED_TEMPLATES = ".musa-templates"  # Jinja's own cache of compiled templates, keyed by their source
 CACHE_FORMAT = 2
 
@@ -416,10 +421,44 @@ def remove_earlier_outputs(out: Path, cache: Cache, earlier: dict[Unit, set[str]
     return removed
 
 
+@contextlib.contextmanager
+def exclusive(out: Path, waiting: Callable[[str], None]) -> Iterator[None]:
+    """Hold `out`'s lock file, waiting (after telling `waiting` why) while another build holds it. The system
+    releases the lock when its holder ends, however it ends. Without POSIX file locks, nothing is held."""
+    try:
+        import fcntl
+    except ImportError:
+        yield
+        return
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / LOCK_FILE, "a+", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip()
+            waiting(f"waiting for another build into {out}{f' (process {holder})' if holder.isdigit() else ''} "
+                    "to finish")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+
+
 def build(project: Project, out: Path, names: list[str], jobs: int | None = None, langs: tuple[str, ...] = ("en",),
-          use_cache: bool = True, progress: Progress | None = None, surveyed: Survey | None = None) -> Outcome:
+          use_cache: bool = True, progress: Progress | None = None, surveyed: Survey | None = None,
+          waiting: Callable[[str], None] = lambda message: print(message, file=sys.stderr, flush=True)) -> Outcome:
     """Build `names` (registered targets) in each of `langs` into `out`; see the module's docstring for what a
-    failure leaves. `surveyed`: the archives in place, looked at while the sources loaded (see `survey`)."""
+    failure leaves. `surveyed`: the archives in place, looked at while the sources loaded (see `survey`);
+    `waiting`: told when another build holds the folder."""
+    with exclusive(out, waiting):
+        return _build(project, out, names, jobs, langs, use_cache, progress, surveyed)
+
+
+def _build(project: Project, out: Path, names: list[str], jobs: int | None, langs: tuple[str, ...],
+           use_cache: bool, progress: Progress | None, surveyed: Survey | None) -> Outcome:
     progress = progress or (lambda done, total, unit, cached: None)
     available = targets()
     compiled = out / COMPILED_TEMPLATES

@@ -9,10 +9,12 @@ import json
 import os
 import pathlib
 import pickle
+import queue
 import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -396,6 +398,31 @@ def test_a_damaged_cache_names_nothing_outside_the_target_s_folder(minimal, tmp_
     summary = build_json(cli, minimal, out)
     assert summary["removed"] == [] and precious.exists() and (out / "olx" / "keep.txt").exists()
     assert (out / "moodle" / "curator.mbz").exists()
+
+
+
+def test_a_second_build_into_the_same_folder_waits_for_the_first(minimal, tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    out = tmp_path / "out"
+    out.mkdir()
+    lines: queue.Queue[str] = queue.Queue()
+    with open(out / building.LOCK_FILE, "a+") as held:  # this test process stands in for the first build
+        fcntl.flock(held, fcntl.LOCK_EX)
+        held.write("4242")
+        held.flush()
+        second = subprocess.Popen([sys.executable, "-m", "musa", "--project", str(minimal), "build", "--out", str(out),
+                                   "--target", "moodle"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        threading.Thread(target=lambda: [*map(lines.put, second.stderr), lines.put("(ended)")], daemon=True).start()
+        try:
+            told = lines.get(timeout=60)
+        except queue.Empty:
+            second.kill()
+            raise
+        assert told == f"waiting for another build into {out} (process 4242) to finish\n"
+        time.sleep(0.5)
+        assert second.poll() is None and not (out / "moodle").exists()
+    assert second.wait(timeout=120) == 0 and (out / "moodle" / "curator.mbz").is_file()
+    assert (out / building.LOCK_FILE).read_text() == str(second.pid)
 
 
 # Failures and interruptions.
