@@ -225,9 +225,8 @@ def remove_unproduced(out: Path, names: set[str], target: str) -> list[Path]:
     removed = []
     root = out / target
     for name in sorted(names):
-        parts = Path(name).parts
-        if len(parts) < 2 or parts[0] != target or any(part in ("", ".", "..") for part in parts) \
-                or Path(name).is_absolute():
+        parts = Path(name).parts  # an absolute name starts with "/", never with the target
+        if len(parts) < 2 or parts[0] != target or ".." in parts:
             continue
         path = out / name
         if path.is_dir() and not path.is_symlink():

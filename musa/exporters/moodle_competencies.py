@@ -97,8 +97,11 @@ class MoodleCompetenciesExporter(Exporter):
             found.append(Area(idnumber, area, framework, title, tuple(comps)))
         return tuple(found)
 
+    def template_filters(self) -> dict:
+        return {**super().template_filters(), "number": number}
+
     def html(self, template: str, **context) -> str:
-        rendered = self.templates.get_template(template).render(number=number, **context)
+        rendered = self.render_template(template, **context)
         return " ".join(rendered.split())
 
     def rows(self) -> list[tuple]:

@@ -117,8 +117,9 @@ class MoodleQuestionsExporter(Exporter):
         super().__init__(project, out, lang, compiled)
         # XML templates are escaped as XML; the GIFT template escapes with its own filter.
         self.templates.autoescape = jinja2.select_autoescape(enabled_extensions=("xml",), default=False)
-        self.templates.filters["gift"] = gift
-        self.templates.filters["gift_html"] = gift_html
+
+    def template_filters(self) -> dict:
+        return {**super().template_filters(), "gift": gift, "gift_html": gift_html}
 
     def file_name(self, course: Course, suffix: str) -> str:
         return f"{course.id}{'' if self.lang == 'en' else '-' + self.lang}{suffix}"
@@ -156,8 +157,8 @@ class MoodleQuestionsExporter(Exporter):
                             paragraph(self.tr(question.explanation)), answers, PENALTY[qtype])
 
     def render_file(self, template: str, course: Course) -> bytes:
-        return self.templates.get_template(template).render(course=course, categories=self.categories(course),
-                                                            title=self.tr(course.title)).encode("utf-8")
+        return self.render_template(template, course=course, categories=self.categories(course),
+                                    title=self.tr(course.title)).encode("utf-8")
 
     def render_course(self, course: Course) -> dict[Path, bytes]:
         """Two files per course: Moodle XML and GIFT."""
