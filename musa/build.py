@@ -1,9 +1,9 @@
 """A build: units of target × course (or × project) rendered in parallel processes, skipped when unchanged.
 
 Guarantee: each unit, once rendered, is staged at once by the process that rendered it — every archive written
-complete (and flushed) under a temporary name beside its final name, so only the units in flight are held in
-memory and only names, digests and sizes travel back — and only when every unit is rendered and staged are the
-archives renamed into place one by one. A failure while rendering or staging replaces no archive and leaves the
+complete under a temporary name beside its final name, so only the units in flight are held in memory and only
+names, digests and sizes travel back — and only when every unit is rendered and staged are the archives flushed
+to disk (all at once, see `archive.flush`) and renamed into place one by one. A failure while rendering or staging replaces no archive and leaves the
 cache untouched; a build that is killed at any moment leaves under every final name either the previous
 complete archive or the new complete one, never a partial file. Temporary files (`.NAME.PID.tmp`) of a killed
 build are removed by the next build.
@@ -46,20 +46,24 @@ from .survey import Survey, stat_signature
 CACHE_FILE = ".musa-cache.json"
 LOCK_FILE = ".musa-lock"  # held by the build writing into the folder; it holds that build's process id
 COMPILED_TEMPLATES = ".musa-templates"  # Jinja's own cache of compiled templates, keyed by their source
-CACHE_FORMAT = 2
+CACHE_FORMAT = 3
 
 
 @dataclass(frozen=True)
 class Unit:
-    """One piece of work: a target and a course id, or None for a target built for the whole project."""
+    """One piece of work: a target and a course id (None for a target built for the whole project), and the part
+    of the course for a target that builds a course in parts (see `Exporter.parts`)."""
 
     target: str
     course: str | None
     lang: str = "en"
+    part: str | None = None
 
     @property
     def label(self) -> str:
+        """`target/course`, `target/course:part` or `target/*`, then `/lang` when not English."""
         where = f"{self.target}/{self.course if self.course is not None else '*'}"
+        where += f":{self.part}" if self.part is not None else ""
         return where if self.lang == "en" else f"{where}/{self.lang}"
 
     @classmethod
@@ -68,7 +72,10 @@ class Unit:
         parts = label.split("/")
         if len(parts) not in (2, 3) or not all(parts):
             return None
-        return cls(parts[0], None if parts[1] == "*" else parts[1], parts[2] if len(parts) == 3 else "en")
+        course, _, part = parts[1].partition(":")
+        if not course or (_ and not part):
+            return None
+        return cls(parts[0], None if course == "*" else course, parts[2] if len(parts) == 3 else "en", part or None)
 
 
 @dataclass
@@ -87,16 +94,16 @@ def templates_digest(folders: tuple[str, ...]) -> str:
     return hashlib.sha256("\0".join(tree_digest(TEMPLATES / f, "*") for f in folders).encode()).hexdigest()
 
 
-def unit_key(exporter: Exporter, course: Course | None, slices: ValueDigests) -> str:
+def unit_key(exporter: Exporter, course: Course | None, part: str | None, slices: ValueDigests) -> str:
     """Everything a unit's bytes depend on: tool version and code, the Python and libraries that run it, the target's
     templates, language, archive time, and the digest of the model slice the unit reads (`slices` hashes each
     course and competence once, however many units read it)."""
     digest = hashlib.sha256()
-    for part in (str(CACHE_FORMAT), __version__, sys.version, code_digest(), libraries_digest(),
-                 templates_digest(exporter.template_folders()),
-                 exporter.name, exporter.lang, str(source_epoch())):
-        digest.update(part.encode("utf-8") + b"\0")
-    digest.update(slices.of(exporter.inputs(course)))
+    for setting in (str(CACHE_FORMAT), __version__, sys.version, code_digest(), libraries_digest(),
+                    templates_digest(exporter.template_folders()),
+                    exporter.name, exporter.lang, str(source_epoch())):
+        digest.update(setting.encode("utf-8") + b"\0")
+    digest.update(slices.of(exporter.inputs(course, part)))
     return digest.hexdigest()
 
 
@@ -298,9 +305,11 @@ def _exit_with(parent: int) -> None:
 def _render(unit: Unit) -> list[StagedArchive]:
     """Render one unit and stage its archives at once, in the process that rendered them."""
     exporter = _EXPORTERS[unit.target, unit.lang]
-    index = packs.index_path(exporter.out, unit.target, unit.course, unit.lang)
-    with archive.reusing(packs.previous(exporter.out, index) if _REUSE[0] else {}) as reusing:
-        rendered = exporter.render_unit(None if unit.course is None else exporter.project.course(unit.course))
+    index = packs.index_path(exporter.out, unit)
+    noting = unit.part is None  # a part is one small archive: compressing it again costs less than noting it
+    with archive.reusing(packs.previous(exporter.out, index) if _REUSE[0] and noting else {}) as reusing:
+        rendered = exporter.render_unit(None if unit.course is None else exporter.project.course(unit.course),
+                                        unit.part)
     done: list[StagedArchive] = []
     try:
         for path, data in sorted(rendered.items()):
@@ -308,7 +317,8 @@ def _render(unit: Unit) -> list[StagedArchive]:
     except BaseException:
         _discard(done)
         raise
-    packs.note(exporter.out, index, reusing, {staged.path: staged.digest for staged in done})
+    if noting:
+        packs.note(exporter.out, index, reusing, {staged.path: staged.digest for staged in done})
     return done
 
 
@@ -416,7 +426,7 @@ def remove_earlier_outputs(out: Path, cache: Cache, earlier: dict[Unit, set[str]
         removed += remove_unproduced(out, names - written, unit.target)
         if unit not in now:
             cache.forget(unit)
-            packs.index_path(out, unit.target, unit.course, unit.lang).unlink(missing_ok=True)
+            packs.index_path(out, unit).unlink(missing_ok=True)
     return removed
 
 
@@ -465,14 +475,15 @@ def _build(project: Project, out: Path, names: list[str], jobs: int | None, lang
         (compiled / name).mkdir(parents=True, exist_ok=True)
     exporters = {(name, lang): available[name](project, out, lang, compiled) for name in names for lang in langs}
     units: list[tuple[Unit, Course | None]] = [
-        (Unit(name, None if course is None else course.id, lang), course)
-        for (name, lang), exporter in exporters.items() for course in exporter.units()]
+        (Unit(name, None if course is None else course.id, lang, part), course)
+        for (name, lang), exporter in exporters.items() for course in exporter.units()
+        for part in (exporter.parts(course) if course is not None else (None,))]
     cache = Cache(out)
     earlier = cache.outputs(lambda unit: unit.target in names and unit.lang in langs)
     # a competence stands for the digest of its sources (the code is in every key); a course, and a programme's
     # outline, is hashed once
     slices = ValueDigests(shared=(Competence, Course, Programme), source=lambda value: getattr(value, "source", ""))
-    keys = {unit: unit_key(exporters[unit.target, unit.lang], course, slices) for unit, course in units}
+    keys = {unit: unit_key(exporters[unit.target, unit.lang], course, unit.part, slices) for unit, course in units}
     seen = surveyed.signatures() if surveyed is not None and use_cache else {}
     fresh = {unit: cache.fresh(unit, keys[unit], seen) if use_cache else None for unit, _ in units}
     # course by course (each course's targets in turn, the largest courses first), so that a process converts a
@@ -514,7 +525,7 @@ def _build(project: Project, out: Path, names: list[str], jobs: int | None, lang
     markdowncache.save(out, parsed, used, complete=not outcome.skipped)
     for unit, course in units:
         exporter = exporters[unit.target, unit.lang]
-        counts = exporter.contents(course)
+        counts = exporter.contents(course, unit.part)
         paths = sizes[unit] if unit in sizes else fresh[unit]
         for path, size in sorted(paths.items()):
             outcome.written.append(Written(unit.course or "*", unit.target, path, size, counts.get("quizzes"),

@@ -23,8 +23,10 @@ FOLDER = ".musa-packs"
 KIND, FORMAT = f"packs zlib {zlib.ZLIB_RUNTIME_VERSION}", 1
 
 
-def index_path(out: Path, target: str, course: str | None, lang: str) -> Path:
-    return out / FOLDER / target / f"{course if course is not None else '_project'}.{lang}"
+def index_path(out: Path, unit) -> Path:
+    """Where the pieces of a unit's archives (a `Unit` of musa/build.py) are noted."""
+    name = unit.course if unit.course is not None else "_project"
+    return out / FOLDER / unit.target / f"{name}{'' if unit.part is None else '~' + unit.part}.{unit.lang}"
 
 
 def previous(out: Path, index: Path) -> dict[str, Reuse]:

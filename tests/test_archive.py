@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import sys
 import tarfile
 import zipfile
 from pathlib import PurePosixPath
@@ -192,3 +193,43 @@ def test_no_piece_is_taken_from_an_archive_that_is_not_the_one_noted(tmp_path, n
     packed, counts = packed_with_reuse(tmp_path, name, first, first, digest="0" * 64)
     assert packed == writer(name)(first, DEFAULT_EPOCH)
     assert counts["taken"] == 0 and counts["asked"] > 0
+
+
+def staged_pieces(tmp_path) -> archive.Staging:
+    staging = archive.Staging()
+    staging.adopt(archive.stage_any(tmp_path / "a.zip", b"first"))
+    staging.adopt(archive.stage_any(tmp_path / "b.zip", b"second"))
+    staging.adopt(archive.stage_any(tmp_path / "folder", {"x.xml": b"<x/>", "sub/y.xml": b"<y/>"}))
+    return staging
+
+
+def test_a_commit_flushes_everything_staged_with_one_syncfs_before_any_rename(tmp_path, monkeypatch):
+    if archive._SYNCFS is None:
+        assert not sys.platform.startswith("linux"), "Linux's C library has syncfs(2)"
+        pytest.skip("no syncfs(2) on this system (the next test covers the file-by-file flush)")
+    calls = []
+
+    def syncfs(descriptor):
+        calls.append(sorted(p.name for p in tmp_path.iterdir()))  # what is in place when the flush happens
+        return real(descriptor)
+    real = archive._SYNCFS
+    monkeypatch.setattr(archive, "_SYNCFS", syncfs)
+    monkeypatch.setattr(archive.os, "fsync", lambda descriptor: pytest.fail("one fsync per file"))
+    staging = staged_pieces(tmp_path)
+    staging.commit()
+    assert len(calls) == 1 and not any(name in calls[0] for name in ("a.zip", "b.zip", "folder"))
+    assert (tmp_path / "a.zip").read_bytes() == b"first" and (tmp_path / "folder" / "sub" / "y.xml").is_file()
+
+
+def test_without_syncfs_each_staged_file_is_flushed_before_any_rename(tmp_path, monkeypatch):
+    flushed = []
+    real = archive.os.fsync
+
+    def fsync(descriptor):
+        flushed.append(sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith(".")))  # in place
+        return real(descriptor)
+    monkeypatch.setattr(archive, "_SYNCFS", None)
+    monkeypatch.setattr(archive.os, "fsync", fsync)
+    staged_pieces(tmp_path).commit()
+    assert flushed == [[]] * 4  # the two files and the folder's two, none renamed yet
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zip", "b.zip", "folder"]

@@ -64,9 +64,11 @@ def reference(real_copy, tmp_path_factory) -> dict[str, bytes]:
 
 @pytest.fixture(scope="module")
 def units(real_copy) -> int:
-    """How many units a full build of the real content has: one per course, or one for a project-wide target."""
-    courses = len(load(real_copy).project.courses())
-    return sum(1 if cls.project_wide() else courses for cls in targets().values())
+    """How many units a full build of the real content has: one per course (or per part of a course, for a target
+    that builds courses in parts), or one for a project-wide target."""
+    project = load(real_copy).project
+    exporters = [cls(project, real_copy / "unused") for cls in targets().values()]
+    return sum(1 if x.project_wide() else sum(len(x.parts(c)) for c in project.courses()) for x in exporters)
 
 
 def test_reference_build_has_every_target(reference):
@@ -163,6 +165,53 @@ def test_editing_one_competence_rebuilds_only_the_courses_that_hold_it(tmp_path,
         per_course + [(t, "*") for t in targets() if REGISTRY[t].project_wide()])
 
 
+def test_a_unit_package_is_rebuilt_only_when_what_it_reads_changes(minimal, tmp_path, cli):
+    out = tmp_path / "out"
+    build_json(cli, minimal, out)
+
+    def packages(summary) -> dict[str, dict]:
+        return {Path(a["path"]).relative_to(out).as_posix(): a for a in summary["archives"]
+                if a["target"] in ("scorm12-units", "scorm2004-units")}
+
+    def files() -> dict[str, tuple[int, int]]:  # which file each package is, and when it was written
+        return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+                for p in sorted(out.glob("scorm*-units/curator/*.zip"))}
+    before = files()
+    # a lesson title of one competence: that competence's packages only; the others stay the very same files
+    source = minimal / "competences" / "comp-b.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("title: The stores", "title: The back stores"),
+                      encoding="utf-8")
+    summary = build_json(cli, minimal, out)
+    rebuilt = sorted(name for name, a in packages(summary).items() if not a["cached"])
+    assert rebuilt == ["scorm12-units/curator/comp-b.zip", "scorm2004-units/curator/comp-b.zip"]
+    after = files()
+    assert [name for name in before if after[name] == before[name]] == [
+        "scorm12-units/curator/comp-a.zip", "scorm2004-units/curator/comp-a.zip"]
+    assert tree(out) == fresh_tree(minimal, tmp_path, cli)
+    # the course's title, which every package's assignment page shows: every package
+    role = minimal / "roles" / "curator.yaml"
+    role.write_text(role.read_text(encoding="utf-8").replace("title: {en: Curator,", "title: {en: Keeper,"),
+                    encoding="utf-8")
+    summary = build_json(cli, minimal, out)
+    assert not any(a["cached"] for a in packages(summary).values()) and len(packages(summary)) == 4
+    assert b"Keeper" in archive_members("x.zip", (out / "scorm12-units" / "curator" / "comp-a.zip").read_bytes())[
+        "work/comp-a-assignment.html"]
+    assert tree(out) == fresh_tree(minimal, tmp_path, cli)
+    # each package counts what it holds: its competence's quiz and its assignment's rubric
+    competences = {c.id: c for c in load(minimal).project.competences}
+    for name, a in packages(summary).items():
+        quiz = competences[Path(name).stem].quiz
+        assert (a["quizzes"], a["questions"], a["rubrics"]) == (1, len(quiz.questions), 1)
+
+
+def test_a_unit_label_names_its_part_and_reads_back():
+    for unit in (building.Unit("olx", "dsm"), building.Unit("moodle-competencies", None, "it"),
+                 building.Unit("scorm12-units", "dsm", "en", "dc-5-4"), building.Unit("scorm12-units", "dsm", "el", "tr-2")):
+        assert building.Unit.from_label(unit.label) == unit
+    assert building.Unit("scorm12-units", "dsm", "el", "tr-2").label == "scorm12-units/dsm:tr-2/el"
+    assert [building.Unit.from_label(label) for label in ("olx/dsm:", "olx/:x", "olx", "a/b/c/d")] == [None] * 4
+
+
 def test_a_rebuild_takes_the_compressed_pieces_that_did_not_change_and_writes_fresh_bytes(tmp_path, cli,
                                                                                           monkeypatch):
     project = copy_sources(tmp_path / "musa")
@@ -175,9 +224,10 @@ def test_a_rebuild_takes_the_compressed_pieces_that_did_not_change_and_writes_fr
     counts = {"taken": 0, "compressed": 0}
     take = archive.Reuse.take
 
-    def counted(self, key):
+    def counted(self, key):  # in the archives whose pieces a unit noted (not the small packages of a part)
         found = take(self, key)
-        counts["taken" if found is not None else "compressed"] += 1
+        if self.old is not None:
+            counts["taken" if found is not None else "compressed"] += 1
         return found
     monkeypatch.setattr(archive.Reuse, "take", counted)
     build_json(cli, project, out, "--jobs", "1")
@@ -375,10 +425,10 @@ def test_a_failed_build_removes_nothing(minimal, tmp_path, cli, monkeypatch):
     rename_course(minimal, "curator", "keeper")
     original = Exporter.render_unit
 
-    def failing(self, course):
+    def failing(self, course, part=None):
         if self.name == "olx":
             raise RuntimeError("injected failure")
-        return original(self, course)
+        return original(self, course, part)
     monkeypatch.setattr(Exporter, "render_unit", failing)
     result = cli("--project", minimal, "build", "--out", out, "--jobs", "1")
     assert result.code == 3 and "injected failure" in result.err
@@ -443,10 +493,10 @@ def test_a_unit_failing_mid_build_writes_nothing(previous, real_copy, cli, monke
     courses = load(real_copy).project.courses()
     original = Exporter.render_unit
 
-    def failing(self, course):
+    def failing(self, course, part=None):
         if course is not None and course.id == courses[len(courses) // 2].id:
             raise RuntimeError("injected failure")
-        return original(self, course)
+        return original(self, course, part)
     monkeypatch.setattr(Exporter, "render_unit", failing)
     result = cli("--project", real_copy, "build", "--out", out, "--jobs", jobs)
     assert result.code == 3 and "injected failure" in result.err
@@ -458,13 +508,13 @@ def test_a_failure_while_staging_replaces_nothing(previous, real_copy, cli, monk
     out, before = previous
     original, calls = archive.stage, []
 
-    def disk_full(path, data, *rest):
+    def disk_full(path, data, *rest, **options):
         if packs.FOLDER in path.parts:  # a cache, not an archive
-            return original(path, data, *rest)
+            return original(path, data, *rest, **options)
         calls.append(path)
         if len(calls) == 3:
             raise OSError(28, "No space left on device (injected)")
-        return original(path, data, *rest)
+        return original(path, data, *rest, **options)
     monkeypatch.setattr(archive, "stage", disk_full)
     result = cli("--project", real_copy, "build", "--out", out, "--jobs", "1")
     assert result.code == 3 and "No space left" in result.err
@@ -477,15 +527,15 @@ from musa import archive, packs
 where, count = sys.argv[1], int(sys.argv[2])
 seen = []
 if where == "staging":
-    def stage(path, data, *rest):
+    def stage(path, data, *rest, **options):
         if packs.FOLDER in path.parts:  # a cache, not an archive
-            return original(path, data, *rest)
+            return original(path, data, *rest, **options)
         seen.append(path)
         if len(seen) == count:  # half an archive on disk, then wait to be killed
             with open(archive.temporary_name(path), "wb") as handle:
                 handle.write(data[: len(data) // 2]); handle.flush()
             open(sys.argv[3], "w").close(); time.sleep(60)
-        return original(path, data, *rest)
+        return original(path, data, *rest, **options)
     original = archive.stage; archive.stage = stage
 else:
     def replace(src, dst):

@@ -1,7 +1,8 @@
 """The exporter lifecycle, defined once: render archives in memory from the model; musa/build.py writes them.
 
 The unit of work (for `--jobs` and the incremental cache, see musa/build.py) is one target × one course, or
-one target × the whole project for a target that overrides `render()` (one file for the whole project).
+one target × the whole project for a target that overrides `render()` (one file for the whole project), or one
+target × one part of a course for a target that writes a course as separate archives (`parts()`).
 """
 
 from __future__ import annotations
@@ -71,7 +72,10 @@ class Exporter:
 
     A target that writes one file for the whole project overrides `render()` instead; it is then built as one
     unit. A target whose course archives read more of the model than the course and its programme's outline
-    overrides `inputs(course)` so that the incremental cache sees every change.
+    overrides `inputs(course)` so that the incremental cache sees every change. A target that writes a course as
+    separate archives, each reading a slice of the course, names them in `parts(course)` and renders each from
+    its own `inputs(course, part)` alone (`render_part`): each part is then a unit of its own, rebuilt only when
+    its slice changes.
     """
 
     name = ""
@@ -144,16 +148,26 @@ class Exporter:
         """The courses to render one by one, or (None,) for the whole project at once."""
         return (None,) if self.project_wide() else self.project.courses()
 
-    def render_unit(self, course: Course | None) -> dict[Path, bytes]:
-        return self.render() if course is None else self.render_course(course)
+    def parts(self, course: Course) -> tuple[str | None, ...]:
+        """The parts of a course built as units of their own, by name; (None,): the course is one unit."""
+        return (None,)
 
-    def inputs(self, course: Course | None) -> object:
-        """The slice of the model a unit reads; its repr is hashed into the incremental cache's key."""
+    def render_unit(self, course: Course | None, part: str | None = None) -> dict[Path, bytes]:
+        if course is None:
+            return self.render()
+        return self.render_course(course) if part is None else self.render_part(self.inputs(course, part))
+
+    def render_part(self, inputs) -> dict[Path, bytes]:
+        """The archives of one part of a course, from what `inputs(course, part)` gave for it and nothing else."""
+        raise NotImplementedError
+
+    def inputs(self, course: Course | None, part: str | None = None) -> object:
+        """The slice of the model a unit reads; it is hashed into the incremental cache's key."""
         if course is None:
             return self.project
         return course, programme_outline(self.project.programme(course.programme))
 
-    def contents(self, course: Course | None) -> dict[str, int]:
+    def contents(self, course: Course | None, part: str | None = None) -> dict[str, int]:
         """Quizzes, questions and rubrics in a unit's archives, for the build's table (empty: not counted)."""
         return {} if course is None else course_contents(course)
 

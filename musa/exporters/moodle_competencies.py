@@ -126,7 +126,7 @@ class MoodleCompetenciesExporter(Exporter):
                              FORMAT_HTML, "", "", "", "", "", "", "", "", ""))
         return rows
 
-    def inputs(self, course=None) -> object:
+    def inputs(self, course=None, part=None) -> object:
         """The framework is written from the competences' headlines alone."""
         return self.competences
 

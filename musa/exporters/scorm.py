@@ -7,6 +7,7 @@ templates in `templates/scorm/`; each version has its own manifest and run-time 
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,9 +16,9 @@ from markupsafe import Markup
 
 from ..archive import archive_bytes
 from ..markdown import to_html
-from ..model import Course, Programme, Question, Quiz, Text
+from ..model import Competence, Course, Day, Programme, Question, Quiz, Text
 from . import register
-from .base import Exporter
+from .base import Exporter, programme_outline
 from .scorm_labels import label, script_labels
 
 UNSAFE = re.compile(r"[^a-z0-9-]+")
@@ -82,9 +83,8 @@ def response_id(question: Question, index: int) -> str:
 class ScormPlan:
     """Decides the units of one course: the SCOs in teaching order, each with the untracked pages that go with it."""
 
-    def __init__(self, exporter: "ScormExporter", course: Course):
-        self.x, self.course = exporter, course
-        self.programme = exporter.project.programme(course.programme)
+    def __init__(self, exporter: "ScormExporter", course: Course, programme: Programme):
+        self.x, self.course, self.programme = exporter, course, programme
 
     def tr(self, text: Text | None) -> str:
         return self.x.tr(text)
@@ -98,15 +98,8 @@ class ScormPlan:
         return self.role_units() if self.course.kind == "role" else self.workshop_units()
 
     def role_units(self) -> tuple[tuple[Sco | Sheet, ...], ...]:
-        units: list[tuple[Sco | Sheet, ...]] = []
-        for cc in self.course.competences:
-            comp = cc.competence
-            pages = tuple(Page(lesson.id, self.tr(lesson.title), to_html(self.tr(lesson.body)))
-                          for lesson in comp.lessons)
-            due = self.course.week_of(cc.due_week).end if cc.due_week else None
-            units.append((Sco(ident(comp.id), f"{comp.code} {self.tr(comp.title)}", pages, comp.quiz, (comp.code,),
-                              comp.description),
-                          self.assignment(ident(comp.id, "assignment"), comp.assignment, comp.code, due)))
+        units = [self.competence_unit(cc.competence, due_date(self.course, cc.due_week))
+                 for cc in self.course.competences]
         placed = self.course.placement
         if placed:
             units.append((self.assignment("placement-logbook", placed.logbook, "", placed.due_date or self.course.end),))
@@ -119,16 +112,25 @@ class ScormPlan:
             titles = {c.id: self.tr(c.title) for c in self.programme.courses}
             units.append((Sheet(ident(check.id, "self-assessment"), self.tr(check.title), "work/self_assessment.html",
                                 {"check": check, "titles": titles}),))
-        last = course.days[-1].number
-        for day in course.days:
-            pages = tuple(Page(s.id, self.tr(s.title), self.x.page_body("session", session=s)) for s in day.sessions)
-            pages += tuple(Page(e.id, self.tr(e.title), self.x.page_body("exercise", exercise=e))
-                           for e in day.exercises)
-            title = self.x.label("day", number=day.number, title=self.tr(day.title))
-            units.append((Sco(f"day-{day.number}", title, pages, course.quiz if day.number == last else None,
-                              keywords(course), course.description),))
+        units += [self.day_unit(day) for day in course.days]
         units.append((self.assignment(ident(course.id, "assignment"), course.assignment, "", course.assignment_due),))
         return tuple(units)
+
+    def competence_unit(self, comp: Competence, due: datetime.date | None) -> tuple[Sco, Sheet]:
+        """A competence's SCO (its lessons, then its quiz) and its assignment, due on `due`."""
+        pages = tuple(Page(lesson.id, self.tr(lesson.title), to_html(self.tr(lesson.body))) for lesson in comp.lessons)
+        return (Sco(ident(comp.id), f"{comp.code} {self.tr(comp.title)}", pages, comp.quiz, (comp.code,),
+                    comp.description),
+                self.assignment(ident(comp.id, "assignment"), comp.assignment, comp.code, due))
+
+    def day_unit(self, day: Day) -> tuple[Sco]:
+        """A workshop day's SCO: its sessions and exercises, then the workshop's quiz on the last day."""
+        course = self.course
+        pages = tuple(Page(s.id, self.tr(s.title), self.x.page_body("session", session=s)) for s in day.sessions)
+        pages += tuple(Page(e.id, self.tr(e.title), self.x.page_body("exercise", exercise=e)) for e in day.exercises)
+        title = self.x.label("day", number=day.number, title=self.tr(day.title))
+        return (Sco(f"day-{day.number}", title, pages, course.quiz if day.number == course.days[-1].number else None,
+                    keywords(course), course.description),)
 
     def assignment(self, sheet_id: str, work, code: str, due) -> Sheet:
         title = self.x.label("assignment_of" if code else "assignment", code=code, title=self.tr(work.title))
@@ -160,13 +162,13 @@ class ScormExporter(Exporter):
         return self.render_template(template, **context).encode("utf-8")
 
     def members(self, course: Course) -> dict[str, bytes]:
-        return self.package(course, ScormPlan(self, course).entries(), self.tr(course.title),
+        programme = self.project.programme(course.programme)
+        return self.package(course, programme, ScormPlan(self, course, programme).entries(), self.tr(course.title),
                             self.tr(course.description), keywords(course), ident(course.id, self.name))
 
-    def package(self, course: Course, entries, title: str, description: str, codes: tuple[str, ...],
-                identifier: str) -> dict[str, bytes]:
+    def package(self, course: Course, programme: Programme, entries, title: str, description: str,
+                codes: tuple[str, ...], identifier: str) -> dict[str, bytes]:
         """The files of one package holding `entries`, with its manifest."""
-        programme = self.project.programme(course.programme)
         files = {name: self.render_file(name) for name in SHARED_FILES}
         for entry in entries:
             if isinstance(entry, Sco):
@@ -181,23 +183,75 @@ class ScormExporter(Exporter):
         return files
 
 
+@dataclass(frozen=True)
+class UnitSlice:
+    """All that one SCO's package reads, hashed into its unit's cache key: a role course's headline fields and one
+    competence with its assignment's due date, or a whole workshop and one of its days."""
+
+    part: str  # the competence's id, or day-N
+    course: Course  # a role course's headline fields (no competences, weeks or days), or the whole workshop
+    programme: Programme  # its programme's outline (see programme_outline)
+    competence: Competence | None = None
+    due: datetime.date | None = None
+
+
 class ScormUnitsExporter(ScormExporter):
-    """One package per SCO (with its assignment page), for platforms that launch only a package's first SCO."""
+    """One package per SCO (with its assignment page), for platforms that launch only a package's first SCO.
+    Each package is a unit of its own (`parts`): editing one competence rewrites its packages only."""
 
     suffix = ".zip"
+
+    def parts(self, course: Course) -> tuple[str, ...]:
+        if course.kind == "role":
+            return tuple(cc.competence.id for cc in course.competences)
+        return tuple(f"day-{day.number}" for day in course.days)
+
+    def inputs(self, course: Course | None, part: str | None = None) -> object:
+        if course is None or part is None:
+            return super().inputs(course)
+        outline = programme_outline(self.project.programme(course.programme))
+        if course.kind != "role":
+            return UnitSlice(part, course, outline)
+        cc = next(cc for cc in course.competences if cc.competence.id == part)
+        headline = next(c for c in outline.courses if c.id == course.id)
+        return UnitSlice(part, headline, outline, cc.competence, due_date(course, cc.due_week))
 
     def render_course(self, course: Course) -> dict[Path, bytes]:
         """One package per SCO of the course, in a folder named for the course."""
         rendered = {}
-        for unit in ScormPlan(self, course).units():
-            sco = next((entry for entry in unit if isinstance(entry, Sco)), None)
-            if sco is None:
-                continue
-            name = f"{sco.id}{'' if self.lang == 'en' else f'-{self.lang}'}{self.suffix}"
-            files = self.package(course, unit, sco.title, self.tr(sco.description), sco.codes,
-                                 ident(course.id, sco.id, self.name))
-            rendered[self.out / self.name / course.id / name] = archive_bytes(name, files)
+        for part in self.parts(course):
+            rendered.update(self.render_part(self.inputs(course, part)))
         return rendered
+
+    def render_part(self, inputs: UnitSlice) -> dict[Path, bytes]:
+        course, programme = inputs.course, inputs.programme
+        plan = ScormPlan(self, course, programme)
+        if inputs.competence is not None:
+            unit = plan.competence_unit(inputs.competence, inputs.due)
+        else:
+            unit = plan.day_unit(next(day for day in course.days if f"day-{day.number}" == inputs.part))
+        sco = unit[0]
+        name = f"{sco.id}{'' if self.lang == 'en' else f'-{self.lang}'}{self.suffix}"
+        files = self.package(course, programme, unit, sco.title, self.tr(sco.description), sco.codes,
+                             ident(course.id, sco.id, self.name))
+        return {self.out / self.name / course.id / name: archive_bytes(name, files)}
+
+    def contents(self, course: Course | None, part: str | None = None) -> dict[str, int]:
+        """What one package holds: its SCO's quiz and the rubric of its assignment (a workshop's on no day)."""
+        if course is None or part is None:
+            return super().contents(course)
+        inputs = self.inputs(course, part)
+        if inputs.competence is not None:
+            quiz, works = inputs.competence.quiz, [inputs.competence.assignment]
+        else:
+            quiz, works = (course.quiz if part == f"day-{course.days[-1].number}" else None), []
+        return {"quizzes": int(quiz is not None), "questions": len(quiz.questions) if quiz else 0,
+                "rubrics": sum(1 for work in works if work is not None and work.rubric)}
+
+
+def due_date(course: Course, week: int | None) -> datetime.date | None:
+    """The last day of a role course's week `week` (None for none)."""
+    return course.week_of(week).end if week else None
 
 
 def keywords(course: Course) -> tuple[str, ...]:
