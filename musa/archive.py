@@ -15,7 +15,7 @@ import time
 import zipfile
 import zlib
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 DEFAULT_EPOCH = 315532800  # 1980-01-01T00:00:00Z, the earliest time a zip can hold
 FILE_MODE = 0o644
@@ -32,8 +32,8 @@ def source_epoch() -> int:
 
 
 def check_member(name: str) -> str:
-    path = PurePosixPath(name)
-    if not name or name.startswith("/") or "\\" in name or ".." in path.parts or name != str(path):
+    """`name`, if it is a plain relative path: no leading '/', no backslash, no empty, '.' or '..' part."""
+    if not name or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
         raise UnsafeMember(f"unsafe archive member name: {name!r}")
     return name
 

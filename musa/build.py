@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import __version__
-from . import archive, markdown, markdowncache, packs
+from . import archive, markdown, markdowncache, memo, packs
 from .archive import Staged, Staging, source_epoch, write_atomic
 from .digests import ValueDigests, code_digest, libraries_digest, tree_digest
 from .exporters import targets
@@ -94,17 +94,21 @@ def templates_digest(folders: tuple[str, ...]) -> str:
     return hashlib.sha256("\0".join(tree_digest(TEMPLATES / f, "*") for f in folders).encode()).hexdigest()
 
 
-def unit_key(exporter: Exporter, course: Course | None, part: str | None, slices: ValueDigests) -> str:
-    """Everything a unit's bytes depend on: tool version and code, the Python and libraries that run it, the target's
-    templates, language, archive time, and the digest of the model slice the unit reads (`slices` hashes each
-    course and competence once, however many units read it)."""
+def settings_digest(exporter: Exporter) -> bytes:
+    """What a target's output depends on besides the model: tool version and code, the Python and libraries that
+    run it, the target's templates, language and archive time."""
     digest = hashlib.sha256()
     for setting in (str(CACHE_FORMAT), __version__, sys.version, code_digest(), libraries_digest(),
                     templates_digest(exporter.template_folders()),
                     exporter.name, exporter.lang, str(source_epoch())):
         digest.update(setting.encode("utf-8") + b"\0")
-    digest.update(slices.of(exporter.inputs(course, part)))
-    return digest.hexdigest()
+    return digest.digest()
+
+
+def unit_key(exporter: Exporter, course: Course | None, part: str | None, slices: ValueDigests) -> str:
+    """Everything a unit's bytes depend on: the target's settings and the digest of the model slice the unit reads
+    (`slices` hashes each course and competence once, however many units read it)."""
+    return hashlib.sha256(settings_digest(exporter) + slices.of(exporter.inputs(course, part))).hexdigest()
 
 
 def data_digest(data: bytes | dict[str, bytes]) -> str:
@@ -306,8 +310,11 @@ def _render(unit: Unit) -> list[StagedArchive]:
     """Render one unit and stage its archives at once, in the process that rendered them."""
     exporter = _EXPORTERS[unit.target, unit.lang]
     index = packs.index_path(exporter.out, unit)
-    noting = unit.part is None  # a part is one small archive: compressing it again costs less than noting it
-    with archive.reusing(packs.previous(exporter.out, index) if _REUSE[0] and noting else {}) as reusing:
+    noting = unit.part is None  # a part is one small archive: rendering it again costs less than noting it
+    pieces, renders = packs.previous(exporter.out, index) if _REUSE[0] and noting else ({}, {})
+    remembered = memo.Memo(settings_digest(exporter), renders) if noting else None
+    with archive.reusing(pieces) as reusing, \
+            memo.remembering(remembered) if remembered is not None else contextlib.nullcontext():
         rendered = exporter.render_unit(None if unit.course is None else exporter.project.course(unit.course),
                                         unit.part)
     done: list[StagedArchive] = []
@@ -318,7 +325,7 @@ def _render(unit: Unit) -> list[StagedArchive]:
         _discard(done)
         raise
     if noting:
-        packs.note(exporter.out, index, reusing, {staged.path: staged.digest for staged in done})
+        packs.note(exporter.out, index, reusing, {staged.path: staged.digest for staged in done}, remembered.kept)
     return done
 
 

@@ -1,4 +1,5 @@
-"""Where the compressed pieces of each unit's archives lie, kept for the next build (`build/.musa-packs/`).
+"""Where the compressed pieces of each unit's archives lie, and the renders it remembered (musa/memo.py), kept for
+the next build (`build/.musa-packs/`).
 
 Compressing is most of what writing an archive costs, and a rebuild after an edit changes few members of an
 archive. So when a unit renders again, `archive_bytes` takes each compressed piece whose input bytes are the
@@ -20,7 +21,7 @@ from .archive import Reuse, Reusing
 from .digests import read_cache, write_cache
 
 FOLDER = ".musa-packs"
-KIND, FORMAT = f"packs zlib {zlib.ZLIB_RUNTIME_VERSION}", 1
+KIND, FORMAT = f"packs zlib {zlib.ZLIB_RUNTIME_VERSION}", 2
 
 
 def index_path(out: Path, unit) -> Path:
@@ -29,18 +30,20 @@ def index_path(out: Path, unit) -> Path:
     return out / FOLDER / unit.target / f"{name}{'' if unit.part is None else '~' + unit.part}.{unit.lang}"
 
 
-def previous(out: Path, index: Path) -> dict[str, Reuse]:
-    """The archives the unit noted in `index` last time, by file name, to take pieces from."""
+def previous(out: Path, index: Path) -> tuple[dict[str, Reuse], dict[bytes, bytes]]:
+    """The archives the unit noted in `index` last time, by file name, to take pieces from; and its renders."""
     noted = read_cache(index, KIND, FORMAT)
-    if not isinstance(noted, dict):
-        return {}
-    return {name: Reuse(out / where, digest, pieces) for name, (where, digest, pieces) in noted.items()}
+    if not isinstance(noted, tuple) or len(noted) != 2:
+        return {}, {}
+    archives, renders = noted
+    return {name: Reuse(out / where, digest, pieces) for name, (where, digest, pieces) in archives.items()}, renders
 
 
-def note(out: Path, index: Path, reusing: Reusing, archives: dict[Path, str]) -> None:
-    """Note where the pieces of the archives just written (`archives`: their digests, by path) lie."""
+def note(out: Path, index: Path, reusing: Reusing, archives: dict[Path, str], renders: dict[bytes, bytes]) -> None:
+    """Note where the pieces of the archives just written (`archives`: their digests, by path) lie, and the
+    renders the unit made."""
     noted = {path.name: (path.relative_to(out).as_posix(), digest, reusing.used[path.name].written)
              for path, digest in sorted(archives.items()) if path.name in reusing.used}
-    if noted or index.exists():
+    if noted or renders or index.exists():
         index.parent.mkdir(parents=True, exist_ok=True)
-        write_cache(index, KIND, FORMAT, noted)
+        write_cache(index, KIND, FORMAT, (noted, renders))

@@ -22,7 +22,7 @@ import pytest
 
 from archives import archive_members
 from conftest import ROOT, build_json
-from musa import archive, build as building, markdown, markdowncache, packs
+from musa import archive, build as building, markdown, markdowncache, memo, packs
 from musa.exporters import REGISTRY, targets
 from musa.buildreport import Progress, table_lines
 from musa.exporters.base import Exporter
@@ -202,6 +202,62 @@ def test_a_unit_package_is_rebuilt_only_when_what_it_reads_changes(minimal, tmp_
     for name, a in packages(summary).items():
         quiz = competences[Path(name).stem].quiz
         assert (a["quizzes"], a["questions"], a["rubrics"]) == (1, len(quiz.questions), 1)
+
+
+EDITS = {  # one edit of each kind a designer makes: (file, text before, text after)
+    "lesson text": ("content/lessons/comp-a/records.md", "", "\nOne more sentence for this lesson.\n"),
+    "question prompt": ("competences/comp-b.yaml", "What does an object record hold?", "What does a record hold?"),
+    "rubric level": ("competences/comp-a.yaml", "descriptor: Some facts.", "descriptor: A few facts."),
+    "course title": ("roles/curator.yaml", "title: {en: Curator,", "title: {en: Keeper,"),
+    "face-to-face date": ("roles/curator.yaml", "date: 2020-01-10", "date: 2020-01-09"),
+    "pass threshold": ("content/programmes/mini.yaml", "pass_threshold: 0.8", "pass_threshold: 0.75"),
+    "week plan": ("roles/curator.yaml", "  - week: 2\n    competences: [comp-a, comp-b]",
+                  "  - week: 2\n    competences: [comp-b, comp-a]"),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_a_rebuild_after_any_edit_is_byte_for_byte_a_build_into_an_empty_folder(minimal, tmp_path, cli, edit):
+    """What a rebuild takes from the last build (skipped units, compressed pieces, remembered renders) never
+    stands in for what the edit changed."""
+    languages = ("--lang", "en", "--lang", "it")
+    out = tmp_path / "out"
+    build_json(cli, minimal, out, *languages)
+    path, before, after = EDITS[edit]
+    source = minimal / path
+    text = source.read_text(encoding="utf-8")
+    assert before in text
+    source.write_text(text.replace(before, after, 1) if before else text + after, encoding="utf-8")
+    rebuilt = build_json(cli, minimal, out, *languages)
+    assert rebuilt["built"] > 0
+    assert tree(out) == fresh_tree(minimal, tmp_path, cli, *languages)
+
+
+def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, monkeypatch):
+    project = copy_sources(tmp_path / "musa")
+    out = tmp_path / "out"
+    build_json(cli, project, out, "--jobs", "1")
+    model = load(project).project
+    competence = model.courses()[0].competences[0].competence.id
+    lesson = next((project / "content" / "lessons" / competence).glob("*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    counts: dict[str, list[int]] = {}
+    render = memo.Memo.render
+
+    def counted(self, what, context, make):
+        taken = self.taken
+        found = render(self, what, context, make)
+        counts.setdefault(what, [0, 0])[self.taken > taken] += 1  # [rendered, taken]
+        return found
+    monkeypatch.setattr(memo.Memo, "render", counted)
+    build_json(cli, project, out, "--jobs", "1")
+    assert {"MoodleExporter.activity_files", "OlxExporter.chapter_files", "ScormExporter.sheet_page",
+            "Exporter.render_files"} <= set(counts)
+    for what, (rendered, taken) in counts.items():  # the lesson's page, chapter and SCO page; not the sheets
+        assert taken > 8 * rendered and (rendered > 0) == (what != "ScormExporter.sheet_page"), (what, counts)
+    counts.clear()
+    build_json(cli, project, tmp_path / "fresh", "--jobs", "1")
+    assert all(taken == 0 for _, taken in counts.values()), "a build into an empty folder takes nothing"
 
 
 def test_a_unit_label_names_its_part_and_reads_back():

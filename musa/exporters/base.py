@@ -15,6 +15,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
+from .. import memo
 from ..archive import archive_bytes, write_atomic
 from ..markdown import to_html
 from ..model import Course, Programme, Project, Text
@@ -61,6 +62,11 @@ def programme_outline(programme: Programme) -> Programme:
 
 
 _OUTLINES: dict[int, tuple[Programme, Programme]] = {}
+
+
+def course_headline(project: Project, course: Course) -> Course:
+    """A course cut to its headline fields (id, code, title, dates …), as its programme's outline holds it."""
+    return next(c for c in programme_outline(project.programme(course.programme)).courses if c.id == course.id)
 
 
 class Exporter:
@@ -112,6 +118,23 @@ class Exporter:
 
     def render_template(self, template: str, **context) -> str:
         return self.templates.get_template(template).render(**context)
+
+    def remember(self, render: Callable[..., dict[str, bytes]], **context) -> dict[str, bytes]:
+        """`render(**context)`, taken from the unit's last build when every value of `context` is the same (see
+        musa/memo.py). `render` is a method of the target that reads nothing but its arguments and the target's
+        templates, filters and globals."""
+        remembering = memo.active()
+        if remembering is None:
+            return render(**context)
+        return remembering.render(render.__qualname__, context, lambda: render(**context))
+
+    def remembered_files(self, templates: dict[str, str], **context) -> dict[str, bytes]:
+        """Files, by name, each rendered from its template with `context` alone, remembered (see `remember`):
+        a template cannot read a name it is not given (StrictUndefined)."""
+        return self.remember(self.render_files, templates=templates, **context)
+
+    def render_files(self, templates: dict[str, str], **context) -> dict[str, bytes]:
+        return {name: self.render_template(template, **context).encode("utf-8") for name, template in templates.items()}
 
     @classmethod
     def template_folders(cls) -> tuple[str, ...]:

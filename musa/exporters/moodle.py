@@ -147,6 +147,12 @@ class MoodleExporter(Exporter):
         """An HTML fragment as a plain string: written into XML it is escaped, as Moodle writes it."""
         return self.render_template(f"html/{name}.html", **context).strip()
 
+    def activity_files(self, names: tuple[str, ...], item: Numbered, time: int) -> dict[str, bytes]:
+        """The files of one activity's folder, read from the activity and its ids alone."""
+        return {f"{item.directory}/{name}": self.render_file(
+            f"activities/activity/{name}", item=item, activity=item.activity, time=time,
+            framework=FRAMEWORK_IDNUMBER, backup_version=BACKUP_VERSION) for name in names}
+
     def plan(self, course: Course) -> Plan:
         return MoodlePlanner(self.project, course, self.lang, self.html).plan()
 
@@ -166,6 +172,10 @@ class MoodleExporter(Exporter):
             "course_grade_max": grade_max, "course_gradepass": round(grade_max * plan.programme.pass_threshold, 5),
             "has_grades": any(n.grade_item for n in numbered),
         }
+        # the question bank: each quiz's categories read the quiz and its ids alone, so they are remembered
+        common["categories"] = [
+            Markup(self.remembered_files({"": "questions/category.xml"}, item=item, time=epoch)[""].decode("utf-8"))
+            for item in numbered if item.activity.modname == "quiz"]
         files = {name: self.render_file(name, **common) for name in TOP_FILES}
         files["moodle_backup.log"] = b""
         files.update({f"course/{name}": self.render_file(f"course/{name}", **common) for name in COURSE_FILES})
@@ -175,11 +185,9 @@ class MoodleExporter(Exporter):
             for name in ("section.xml", "inforef.xml"):
                 files[f"{where}/{name}"] = self.render_file(f"sections/section/{name}", section_id=section_id,
                                                             section=section, members=members, **common)
-        for item in numbered:
+        for item in numbered:  # an activity's files read the activity and its ids alone: remembered between builds
             own = (*ACTIVITY_FILES, f"{item.activity.modname}.xml",
                    *(("grading.xml",) if item.activity.modname == "assign" else ()))
-            for name in own:
-                files[f"{item.directory}/{name}"] = self.render_file(f"activities/activity/{name}", item=item,
-                                                                     activity=item.activity, **common)
+            files.update(self.remember(self.activity_files, names=own, item=item, time=epoch))
         files[".ARCHIVE_INDEX"] = self.render_file(".ARCHIVE_INDEX", entries=sorted(files.items()), time=epoch)
         return files

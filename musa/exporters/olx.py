@@ -280,8 +280,8 @@ class OlxExporter(Exporter):
         run = self.when.run()
         chapters = OlxPlan(self, course).chapters()
         files = self.course_files(course, programme, run, chapters)
-        for chapter in chapters:
-            files.update(self.chapter_files(chapter))
+        for chapter in chapters:  # a chapter's files read the chapter alone: remembered between builds
+            files.update(self.remember(self.chapter_files, chapter=chapter))
         return {f"course/{name}": data for name, data in files.items()}
 
     def course_files(self, course: Course, programme: Programme, run: str, chapters) -> dict[str, bytes]:

@@ -18,7 +18,7 @@ from ..archive import archive_bytes
 from ..markdown import to_html
 from ..model import Competence, Course, Day, Programme, Question, Quiz, Text
 from . import register
-from .base import Exporter, programme_outline
+from .base import Exporter, course_headline, programme_outline
 from .scorm_labels import label, script_labels
 
 UNSAFE = re.compile(r"[^a-z0-9-]+")
@@ -161,21 +161,36 @@ class ScormExporter(Exporter):
     def render_file(self, template: str, **context) -> bytes:
         return self.render_template(template, **context).encode("utf-8")
 
+    def sheet_page(self, sheet: Sheet, course: Course) -> dict[str, bytes]:
+        """An untracked page, read from its sheet and the course's headline alone."""
+        return {sheet.href: self.render_file(sheet.template, sheet=sheet, course=course, **sheet.context)}
+
+    def shared_files(self) -> dict[str, bytes]:
+        """The run-time adapter, script and style every package of this target holds (rendered once)."""
+        if self._shared is None:
+            self._shared = {name: self.render_file(name) for name in SHARED_FILES}
+        return self._shared
+
+    _shared: dict[str, bytes] | None = None
+
     def members(self, course: Course) -> dict[str, bytes]:
-        programme = self.project.programme(course.programme)
+        programme = programme_outline(self.project.programme(course.programme))
         return self.package(course, programme, ScormPlan(self, course, programme).entries(), self.tr(course.title),
                             self.tr(course.description), keywords(course), ident(course.id, self.name))
 
     def package(self, course: Course, programme: Programme, entries, title: str, description: str,
                 codes: tuple[str, ...], identifier: str) -> dict[str, bytes]:
-        """The files of one package holding `entries`, with its manifest."""
-        files = {name: self.render_file(name) for name in SHARED_FILES}
+        """The files of one package holding `entries`, with its manifest; `programme` is the course's programme
+        outline (see programme_outline). A page reads its SCO or sheet and the course's headline alone: pages are
+        remembered between builds."""
+        files = dict(self.shared_files())
+        headline = next(c for c in programme.courses if c.id == course.id)
         for entry in entries:
             if isinstance(entry, Sco):
-                files[entry.href] = self.render_file("sco/unit.html", sco=entry, course=course,
-                                                     threshold=programme.pass_threshold)
+                files.update(self.remembered_files({entry.href: "sco/unit.html"}, sco=entry,
+                                                   threshold=programme.pass_threshold))
             else:
-                files[entry.href] = self.render_file(entry.template, sheet=entry, course=course, **entry.context)
+                files.update(self.remember(self.sheet_page, sheet=entry, course=headline))
         files["imsmanifest.xml"] = self.render_file(
             "imsmanifest.xml", course=course, programme=programme, entries=entries, shared=SHARED_FILES,
             identifier=identifier, title=title, description=description, keywords=codes,
@@ -213,8 +228,8 @@ class ScormUnitsExporter(ScormExporter):
         if course.kind != "role":
             return UnitSlice(part, course, outline)
         cc = next(cc for cc in course.competences if cc.competence.id == part)
-        headline = next(c for c in outline.courses if c.id == course.id)
-        return UnitSlice(part, headline, outline, cc.competence, due_date(course, cc.due_week))
+        return UnitSlice(part, course_headline(self.project, course), outline, cc.competence,
+                         due_date(course, cc.due_week))
 
     def render_course(self, course: Course) -> dict[Path, bytes]:
         """One package per SCO of the course, in a folder named for the course."""

@@ -1,0 +1,67 @@
+"""Renders remembered between builds: a rebuild renders again only the files whose inputs changed.
+
+An exporter renders a group of files through `Exporter.remember(method, **context)` when `method` reads nothing
+but its arguments and the target's templates, filters and globals; `Exporter.remembered_files(templates,
+**context)` does so for templates, which cannot read a name they are not given (Jinja's StrictUndefined). Such a
+render is keyed by the method's name, the digest of `context` pickled (the model and what exporters make of it are
+trees of frozen dataclasses, strings, numbers and dates) and the target's settings (its templates, name,
+language and archive time). A unit keeps the renders it made in its note (musa/packs.py, whose header names the
+code, Python and libraries that wrote it); the next build of that unit takes a render whose key is the same
+instead of rendering it again. The bytes are those of a fresh render either way: a test builds every target
+after edits and compares it with a build into an empty folder.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import pickle
+from typing import Callable, Iterator
+
+from .digests import digest_writer
+
+
+class Memo:
+    """The renders of one unit: those its last build made (`previous`, by key), and those it makes now (`kept`)."""
+
+    def __init__(self, settings: bytes, previous: dict[bytes, dict[str, bytes]] | None = None):
+        self.settings, self.previous = settings, previous or {}
+        self.kept: dict[bytes, dict[str, bytes]] = {}
+        self.taken = 0
+
+    def key(self, what: str, context: dict[str, object]) -> bytes:
+        digest = hashlib.sha256(self.settings)
+        pickler = pickle.Pickler(digest_writer(digest), protocol=5)
+        pickler.fast = True  # no memo: the bytes do not depend on which equal objects happen to be one object
+        pickler.dump((what, *sorted(context.items())))
+        return digest.digest()[:20]
+
+    def render(self, what: str, context: dict[str, object], make: Callable[[], dict[str, bytes]]
+               ) -> dict[str, bytes]:
+        """What `make` renders (`what`: the name of the method it calls with `context`), or what the same method
+        rendered from an equal context in the last build."""
+        key = self.key(what, context)
+        found = self.previous.get(key)
+        if found is None:
+            found = make()
+        else:
+            self.taken += 1
+        self.kept[key] = found
+        return found
+
+
+_ACTIVE: list[Memo] = []
+
+
+@contextlib.contextmanager
+def remembering(memo: Memo) -> Iterator[Memo]:
+    """Within this block, `Exporter.remembered` takes and keeps its renders in `memo`."""
+    _ACTIVE.append(memo)
+    try:
+        yield memo
+    finally:
+        _ACTIVE.pop()
+
+
+def active() -> Memo | None:
+    return _ACTIVE[-1] if _ACTIVE else None
