@@ -116,11 +116,18 @@ def _octal(number: int, width: int) -> bytes:
 
 
 def _ustar_header(name: str, size: int, mtime: int) -> bytes:
-    """A POSIX ustar header of a regular file owned by nobody, as tarfile writes it."""
-    header = b"".join((name.encode("ascii").ljust(100, NUL), _octal(FILE_MODE, 8), _octal(0, 8), _octal(0, 8),
-                       _octal(size, 12), _octal(mtime, 12), b" " * 8, b"0", NUL * 100, b"ustar\x0000", NUL * 32,
-                       NUL * 32, NUL * 8, NUL * 8, NUL * 155)).ljust(BLOCK, NUL)
-    return header[:148] + b"%06o\0 " % sum(header) + header[156:]
+    """A POSIX ustar header of a regular file owned by nobody, as tarfile writes it: name, mode and owners, size
+    and time, checksum (the sum of the header's bytes, its own field counted as spaces), then fixed fields."""
+    encoded = name.encode("ascii")
+    times = _octal(size, 12) + _octal(mtime, 12)
+    checksum = _FIXED_SUM + sum(encoded) + sum(times)
+    return b"".join((encoded.ljust(100, NUL), _MODE_OWNERS, times, b"%06o\0 " % checksum, _AFTER_CHECKSUM))
+
+
+_MODE_OWNERS = _octal(FILE_MODE, 8) + _octal(0, 8) + _octal(0, 8)
+# type flag (a regular file), link name, magic and version, owner names, device numbers, prefix, padding
+_AFTER_CHECKSUM = (b"0" + NUL * 100 + b"ustar\x0000" + NUL * (32 + 32 + 8 + 8 + 155)).ljust(BLOCK - 156, NUL)
+_FIXED_SUM = sum(_MODE_OWNERS) + sum(b" " * 8) + sum(_AFTER_CHECKSUM)
 
 
 def _tarfile_bytes(members: dict[str, bytes], epoch: int) -> bytes:

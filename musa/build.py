@@ -221,7 +221,7 @@ class Cache:
 
     def save(self) -> None:
         data = {"format": CACHE_FORMAT, "units": dict(sorted(self.entries.items()))}
-        write_atomic(self.path, (json.dumps(data, indent=1) + "\n").encode("utf-8"), durable=False)
+        write_atomic(self.path, (json.dumps(data, separators=(",", ":")) + "\n").encode("utf-8"), durable=False)
 
 
 def survey(out: Path) -> Survey:
