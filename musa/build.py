@@ -1,4 +1,5 @@
-"""A build: units of target × course (or × project) rendered in parallel processes, skipped when unchanged.
+"""A build: units of target × course (or × project, or × part of a course) rendered in parallel processes,
+skipped when unchanged.
 
 Guarantee: each unit, once rendered, is staged at once by the process that rendered it — every archive written
 complete under a temporary name beside its final name, so only the units in flight are held in memory and only

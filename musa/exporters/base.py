@@ -64,11 +64,6 @@ def programme_outline(programme: Programme) -> Programme:
 _OUTLINES: dict[int, tuple[Programme, Programme]] = {}
 
 
-def course_headline(project: Project, course: Course) -> Course:
-    """A course cut to its headline fields (id, code, title, dates …), as its programme's outline holds it."""
-    return next(c for c in programme_outline(project.programme(course.programme)).courses if c.id == course.id)
-
-
 class Exporter:
     """Subclasses set `name`, `suffix` and `description`, and implement `members(course)`.
 

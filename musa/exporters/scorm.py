@@ -18,7 +18,7 @@ from ..archive import archive_bytes
 from ..markdown import to_html
 from ..model import Competence, Course, Day, Programme, Question, Quiz, Text
 from . import register
-from .base import Exporter, course_headline, programme_outline
+from .base import Exporter, programme_outline
 from .scorm_labels import label, script_labels
 
 UNSAFE = re.compile(r"[^a-z0-9-]+")
@@ -228,8 +228,8 @@ class ScormUnitsExporter(ScormExporter):
         if course.kind != "role":
             return UnitSlice(part, course, outline)
         cc = next(cc for cc in course.competences if cc.competence.id == part)
-        return UnitSlice(part, course_headline(self.project, course), outline, cc.competence,
-                         due_date(course, cc.due_week))
+        headline = next(c for c in outline.courses if c.id == course.id)
+        return UnitSlice(part, headline, outline, cc.competence, due_date(course, cc.due_week))
 
     def render_course(self, course: Course) -> dict[Path, bytes]:
         """One package per SCO of the course, in a folder named for the course."""
