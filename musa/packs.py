@@ -30,16 +30,19 @@ def index_path(out: Path, unit) -> Path:
     return out / FOLDER / unit.target / f"{name}{'' if unit.part is None else '~' + unit.part}.{unit.lang}"
 
 
-def previous(out: Path, index: Path) -> tuple[dict[str, Reuse], dict[bytes, bytes]]:
-    """The archives the unit noted in `index` last time, by file name, to take pieces from; and its renders."""
+def previous(out: Path, index: Path) -> tuple[dict[str, Reuse], dict[bytes, object]]:
+    """The archives the unit noted in `index` last time, by file name, to take pieces from; and its renders by key
+    (see musa/memo.py). Nothing from a note that is not what this code writes."""
     noted = read_cache(index, KIND, FORMAT)
-    if not isinstance(noted, tuple) or len(noted) != 2:
+    try:
+        archives, renders = noted
+        return ({name: Reuse(out / where, digest, pieces) for name, (where, digest, pieces) in archives.items()},
+                dict(renders))
+    except (TypeError, ValueError, AttributeError):
         return {}, {}
-    archives, renders = noted
-    return {name: Reuse(out / where, digest, pieces) for name, (where, digest, pieces) in archives.items()}, renders
 
 
-def note(out: Path, index: Path, reusing: Reusing, archives: dict[Path, str], renders: dict[bytes, bytes]) -> None:
+def note(out: Path, index: Path, reusing: Reusing, archives: dict[Path, str], renders: dict[bytes, object]) -> None:
     """Note where the pieces of the archives just written (`archives`: their digests, by path) lie, and the
     renders the unit made."""
     noted = {path.name: (path.relative_to(out).as_posix(), digest, reusing.used[path.name].written)

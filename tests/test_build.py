@@ -25,6 +25,7 @@ from conftest import ROOT, build_json
 from musa import archive, build as building, markdown, markdowncache, memo, packs
 from musa.exporters import REGISTRY, targets
 from musa.buildreport import Progress, table_lines
+from musa.digests import write_cache
 from musa.exporters.base import Exporter
 from musa.project import load
 
@@ -258,6 +259,19 @@ def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, m
     counts.clear()
     build_json(cli, project, tmp_path / "fresh", "--jobs", "1")
     assert all(taken == 0 for _, taken in counts.values()), "a build into an empty folder takes nothing"
+
+
+@pytest.mark.parametrize("noted", [None, ("only one",), ({}, 3), ({"olx.tar.gz": 1}, {}), "text"])
+def test_a_note_of_another_shape_means_rendering_and_compressing_again(minimal, tmp_path, cli, noted):
+    out = tmp_path / "out"
+    build_json(cli, minimal, out)
+    for index in (out / packs.FOLDER).rglob("curator.en"):
+        write_cache(index, packs.KIND, packs.FORMAT, noted)
+    (minimal / "competences" / "comp-a.yaml").write_text(
+        (minimal / "competences" / "comp-a.yaml").read_text(encoding="utf-8").replace("Some facts.", "A few facts."),
+        encoding="utf-8")
+    assert build_json(cli, minimal, out)["built"] > 0
+    assert tree(out) == fresh_tree(minimal, tmp_path, cli)
 
 
 def test_a_unit_label_names_its_part_and_reads_back():
