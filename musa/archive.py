@@ -415,7 +415,7 @@ def flush(staged: list[Staged]) -> None:
     if not staged:
         return
     if _SYNCFS is not None:
-        for device, folder in sorted({os.stat(s.temporary.parent).st_dev: s.temporary.parent for s in staged}.items()):
+        for folder in {os.stat(s.temporary.parent).st_dev: s.temporary.parent for s in staged}.values():
             descriptor = os.open(folder, os.O_RDONLY)
             try:
                 if _SYNCFS(descriptor) != 0:

@@ -3,11 +3,11 @@ skipped when unchanged.
 
 Guarantee: each unit, once rendered, is staged at once by the process that rendered it — every archive written
 complete under a temporary name beside its final name, so only the units in flight are held in memory and only
-names, digests and sizes travel back — and only when every unit is rendered and staged are the archives flushed
-to disk (all at once, see `archive.flush`) and renamed into place one by one. A failure while rendering or staging replaces no archive and leaves the
-cache untouched; a build that is killed at any moment leaves under every final name either the previous
-complete archive or the new complete one, never a partial file. Temporary files (`.NAME.PID.tmp`) of a killed
-build are removed by the next build.
+names, digests and sizes travel back — and only when every unit is rendered and staged are the archives flushed to
+disk (all at once, see `archive.flush`) and renamed into place one by one. A failure while rendering or staging
+replaces no archive and leaves the cache untouched; a build that is killed at any moment leaves under every final
+name either the previous complete archive or the new complete one, never a partial file. Temporary files
+(`.NAME.PID.tmp`) of a killed build are removed by the next build.
 
 A build holds `<out>/.musa-lock` from start to end: a second build into the same folder (another terminal, a
 pipeline step started twice) waits for the first to finish instead of mixing its archives and cache with it.

@@ -1,14 +1,13 @@
 """Renders remembered between builds: a rebuild renders again only the files whose inputs changed.
 
-An exporter renders a group of files through `Exporter.remember(method, **context)` when `method` reads nothing
-but its arguments and the target's templates, filters and globals; `Exporter.remembered_files(templates,
-**context)` does so for templates, which cannot read a name they are not given (Jinja's StrictUndefined). Such a
-render is keyed by the method's name, the digest of `context` pickled (the model and what exporters make of it are
-trees of frozen dataclasses, strings, numbers and dates) and the target's settings (its templates, name,
-language and archive time). A unit keeps the renders it made in its note (musa/packs.py, whose header names the
-code, Python and libraries that wrote it); the next build of that unit takes a render whose key is the same
-instead of rendering it again. The bytes are those of a fresh render either way: a test builds every target
-after edits and compares it with a build into an empty folder.
+An exporter renders a group of files through `Exporter.remember(method, **context)` when `method` reads nothing but
+its arguments and the target's templates, filters and globals, and gives its templates nothing else (a template
+cannot read a name it is not given: Jinja's StrictUndefined). Such a render is keyed by the method's name, the
+digest of `context` pickled (the model and what exporters make of it are trees of frozen dataclasses, strings,
+numbers and dates) and the target's settings (its templates, name, language and archive time). A unit keeps the
+renders it made in its note (musa/packs.py, whose header names the code, Python and libraries that wrote it); the
+next build of that unit takes a render whose key is the same instead of rendering it again. The bytes are those of a
+fresh render either way: a test builds every target after edits and compares it with a build into an empty folder.
 """
 
 from __future__ import annotations
@@ -24,9 +23,9 @@ from .digests import digest_writer
 class Memo:
     """The renders of one unit: those its last build made (`previous`, by key), and those it makes now (`kept`)."""
 
-    def __init__(self, settings: bytes, previous: dict[bytes, dict[str, bytes]] | None = None):
+    def __init__(self, settings: bytes, previous: dict[bytes, object] | None = None):
         self.settings, self.previous = settings, previous or {}
-        self.kept: dict[bytes, dict[str, bytes]] = {}
+        self.kept: dict[bytes, object] = {}
         self.taken = 0
 
     def key(self, what: str, context: dict[str, object]) -> bytes:
@@ -36,8 +35,7 @@ class Memo:
         pickler.dump((what, *sorted(context.items())))
         return digest.digest()[:20]
 
-    def render(self, what: str, context: dict[str, object], make: Callable[[], dict[str, bytes]]
-               ) -> dict[str, bytes]:
+    def render(self, what: str, context: dict[str, object], make: Callable[[], object]) -> object:
         """What `make` renders (`what`: the name of the method it calls with `context`), or what the same method
         rendered from an equal context in the last build."""
         key = self.key(what, context)

@@ -11,6 +11,7 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import jinja2
 from markupsafe import Markup
@@ -19,6 +20,8 @@ from .. import memo
 from ..archive import archive_bytes, write_atomic
 from ..markdown import to_html
 from ..model import Course, Programme, Project, Text
+
+Rendered = TypeVar("Rendered")
 
 TEMPLATES = Path(__file__).resolve().parent.parent.parent / "templates"
 
@@ -114,22 +117,15 @@ class Exporter:
     def render_template(self, template: str, **context) -> str:
         return self.templates.get_template(template).render(**context)
 
-    def remember(self, render: Callable[..., dict[str, bytes]], **context) -> dict[str, bytes]:
+    def remember(self, render: Callable[..., Rendered], **context) -> Rendered:
         """`render(**context)`, taken from the unit's last build when every value of `context` is the same (see
         musa/memo.py). `render` is a method of the target that reads nothing but its arguments and the target's
-        templates, filters and globals."""
+        templates, filters and globals; the templates it renders are given nothing else (a template cannot read
+        a name it is not given: StrictUndefined)."""
         remembering = memo.active()
         if remembering is None:
             return render(**context)
         return remembering.render(render.__qualname__, context, lambda: render(**context))
-
-    def remembered_files(self, templates: dict[str, str], **context) -> dict[str, bytes]:
-        """Files, by name, each rendered from its template with `context` alone, remembered (see `remember`):
-        a template cannot read a name it is not given (StrictUndefined)."""
-        return self.remember(self.render_files, templates=templates, **context)
-
-    def render_files(self, templates: dict[str, str], **context) -> dict[str, bytes]:
-        return {name: self.render_template(template, **context).encode("utf-8") for name, template in templates.items()}
 
     @classmethod
     def template_folders(cls) -> tuple[str, ...]:

@@ -153,6 +153,10 @@ class MoodleExporter(Exporter):
             f"activities/activity/{name}", item=item, activity=item.activity, time=time,
             framework=FRAMEWORK_IDNUMBER, backup_version=BACKUP_VERSION) for name in names}
 
+    def question_categories(self, item: Numbered, time: int) -> str:
+        """One quiz's part of the question bank (questions.xml joins them), read from the quiz and its ids alone."""
+        return self.render_template("questions/category.xml", item=item, time=time)
+
     def plan(self, course: Course) -> Plan:
         return MoodlePlanner(self.project, course, self.lang, self.html).plan()
 
@@ -173,9 +177,8 @@ class MoodleExporter(Exporter):
             "has_grades": any(n.grade_item for n in numbered),
         }
         # the question bank: each quiz's categories read the quiz and its ids alone, so they are remembered
-        common["categories"] = [
-            Markup(self.remembered_files({"": "questions/category.xml"}, item=item, time=epoch)[""].decode("utf-8"))
-            for item in numbered if item.activity.modname == "quiz"]
+        common["categories"] = [Markup(self.remember(self.question_categories, item=item, time=epoch))
+                                for item in numbered if item.activity.modname == "quiz"]
         files = {name: self.render_file(name, **common) for name in TOP_FILES}
         files["moodle_backup.log"] = b""
         files.update({f"course/{name}": self.render_file(f"course/{name}", **common) for name in COURSE_FILES})

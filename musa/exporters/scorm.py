@@ -161,6 +161,10 @@ class ScormExporter(Exporter):
     def render_file(self, template: str, **context) -> bytes:
         return self.render_template(template, **context).encode("utf-8")
 
+    def sco_page(self, sco: Sco, threshold: float) -> dict[str, bytes]:
+        """A SCO's page, read from the SCO and the programme's pass threshold alone."""
+        return {sco.href: self.render_file("sco/unit.html", sco=sco, threshold=threshold)}
+
     def sheet_page(self, sheet: Sheet, course: Course) -> dict[str, bytes]:
         """An untracked page, read from its sheet and the course's headline alone."""
         return {sheet.href: self.render_file(sheet.template, sheet=sheet, course=course, **sheet.context)}
@@ -187,8 +191,7 @@ class ScormExporter(Exporter):
         headline = next(c for c in programme.courses if c.id == course.id)
         for entry in entries:
             if isinstance(entry, Sco):
-                files.update(self.remembered_files({entry.href: "sco/unit.html"}, sco=entry,
-                                                   threshold=programme.pass_threshold))
+                files.update(self.remember(self.sco_page, sco=entry, threshold=programme.pass_threshold))
             else:
                 files.update(self.remember(self.sheet_page, sheet=entry, course=headline))
         files["imsmanifest.xml"] = self.render_file(
