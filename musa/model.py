@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import dataclasses
 from dataclasses import dataclass, field
 
 from .errors import Loc
@@ -149,6 +150,18 @@ class Competence:
     # The digest of the bytes it was made from (its file and Markdown bodies): equal sources, equal competence.
     # Set by the load stage only; `dataclasses.replace` gives a copy without it, hashed by its content instead.
     source: str = field(default="", init=False, compare=False, repr=False)
+    # The digest of its file alone, without its lessons' Markdown (set with `source`): see `without_lessons`.
+    file_source: str = field(default="", init=False, compare=False, repr=False)
+
+    def without_lessons(self, *left_out: str) -> Competence:
+        """A copy with no lessons, and each field named in `left_out` emptied (a tuple to (), anything else to
+        None): what a target that reads neither sees. Everything else in it comes from the competence's file, so
+        its `source` is that file's digest, and editing a lesson leaves it as it was."""
+        empty = {name: () if isinstance(getattr(self, name), tuple) else None for name in left_out}
+        copy = dataclasses.replace(self, lessons=(), **empty)
+        if self.file_source:
+            object.__setattr__(copy, "source", f"{self.file_source} without lessons {' '.join(sorted(empty))}")
+        return copy
 
 
 @dataclass(frozen=True)

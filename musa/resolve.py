@@ -66,6 +66,7 @@ def competence(doc: Document, sources: Sources) -> Competence:
                                                                             "due_week"),
                       doc.key_loc(()))
     object.__setattr__(made, "source", sources.fingerprints.get(doc.path, ""))  # frozen, and not an init field
+    object.__setattr__(made, "file_source", sources.file_digests.get(doc.path, ""))
     return made
 
 

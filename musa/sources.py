@@ -34,6 +34,7 @@ class Sources:
     broken: set[str] = field(default_factory=set)  # ids of files whose shape is wrong
     bodies: dict[tuple[str, tuple], dict[str, str]] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)  # path → digest of its bytes and its bodies
+    file_digests: dict[str, str] = field(default_factory=dict)  # path → digest of its bytes alone
     files_read: int = 0
     content: "ContentFiles" = field(init=False)
 
@@ -137,6 +138,7 @@ def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnost
         return
     sources.docs[kind][ident] = doc
     sources.fingerprints[rel] = key_of(key, *bodies)
+    sources.file_digests[rel] = key
 
 
 def _body_places(kind: str, data: dict):

@@ -122,3 +122,29 @@ def test_value_digests_ignore_sharing_and_use_the_source_digest(real_copy):
     moved = dataclasses.replace(course, competences=(dataclasses.replace(course.competences[0], competence=retitled),
                                                      *course.competences[1:]))
     assert digests.of(moved) != digests.of(course)
+
+
+def test_a_competence_without_lessons_is_hashed_by_its_file_alone(real_copy, tmp_path):
+    project = tmp_path / "musa"
+    shutil.copytree(real_copy, project)
+    comp = load(project).project.competences[0]
+    headline = comp.without_lessons("quiz", "outcomes")
+    assert (headline.lessons, headline.quiz, headline.outcomes) == ((), None, ())
+    assert headline.title == comp.title and headline.assignment == comp.assignment
+    assert comp.file_source and headline.source.startswith(comp.file_source)
+    assert headline.source != comp.without_lessons("quiz").source  # what was left out is part of its digest
+
+    def after(edit) -> Competence:
+        edit()
+        return next(c for c in load(project).project.competences if c.id == comp.id)
+
+    lesson = sorted((project / "content" / "lessons" / comp.id).glob("*.md"))[0]
+    relessoned = after(lambda: lesson.write_text(lesson.read_text(encoding="utf-8") + "\nMore.\n", encoding="utf-8"))
+    assert relessoned.source != comp.source  # the competence changed with its lesson
+    assert relessoned.without_lessons("quiz", "outcomes").source == headline.source  # its headline did not
+    yaml_file = project / "competences" / f"{comp.id}.yaml"
+    rehoured = after(lambda: yaml_file.write_text(yaml_file.read_text(encoding="utf-8").replace(
+        f"hours: {comp.hours:g}\n", "hours: 99\n", 1), encoding="utf-8"))
+    assert rehoured.without_lessons("quiz", "outcomes").source != headline.source
+    # a competence not made by the load stage has no file digest: its copies are hashed by their content
+    assert dataclasses.replace(comp, hours=1).without_lessons("quiz").source == ""

@@ -94,6 +94,7 @@ class Exporter:
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(TEMPLATES / f) for f in self.template_folders()]),
             undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True,
+            auto_reload=False,  # an exporter lives for one build, and its templates' digest is in every key
             bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled / self.name)) if compiled else None)
         self.templates.filters.update(self.template_filters())
         self.templates.globals.update(self.template_globals())

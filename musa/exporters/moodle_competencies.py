@@ -9,7 +9,6 @@ backups linking competences by idnumber find them. One file for the whole projec
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import re
@@ -78,7 +77,7 @@ class MoodleCompetenciesExporter(Exporter):
     def competences(self) -> tuple[Competence, ...]:
         """The competences as the framework shows them: without lessons, quiz and assignment, which it does not
         read (so that editing a lesson leaves the framework as it was)."""
-        return tuple(dataclasses.replace(c, lessons=(), quiz=None, assignment=None) for c in self.project.competences)
+        return tuple(c.without_lessons("quiz", "assignment") for c in self.project.competences)
 
     def areas(self) -> tuple[Area, ...]:
         """The areas in the order their first competence comes, each idnumber distinct from every code."""

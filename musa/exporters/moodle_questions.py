@@ -7,6 +7,7 @@ accepts a GIFT file whose type is text/plain, which Moodle decides from the `.tx
 
 from __future__ import annotations
 
+import dataclasses
 import html as htmllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -156,12 +157,22 @@ class MoodleQuestionsExporter(Exporter):
         return BankQuestion(qtype, question.kind == "single", name, f"{prefix}-{question.id}", paragraph(prompt),
                             paragraph(self.tr(question.explanation)), answers, PENALTY[qtype])
 
-    def render_file(self, template: str, course: Course) -> bytes:
-        return self.render_template(template, course=course, categories=self.categories(course),
-                                    title=self.tr(course.title)).encode("utf-8")
+    def inputs(self, course: Course | None, part: str | None = None) -> object:
+        """What a course's question bank reads: the course's id, kind, code, title and workshop quiz, and each
+        competence's code, title, description and quiz; not lessons, weeks, dates or assignments, so that
+        editing them leaves the banks as they were."""
+        return dataclasses.replace(
+            course, description=None, weeks=(), face_to_face=(), days=(), placement=None, assignment=None,
+            assignment_due=None, outcomes=(), aliases=(), responsibilities=(), assessment=None, host=None,
+            competences=tuple(dataclasses.replace(cc, weeks=(), competence=cc.competence.without_lessons(
+                "assignment", "outcomes")) for cc in course.competences))
+
+    def render_file(self, template: str, bank: Course) -> bytes:
+        return self.render_template(template, categories=self.categories(bank),
+                                    title=self.tr(bank.title)).encode("utf-8")
 
     def render_course(self, course: Course) -> dict[Path, bytes]:
-        """Two files per course: Moodle XML and GIFT."""
-        folder = self.out / self.name
-        return {folder / self.file_name(course, self.suffix): self.render_file("questions.moodle.xml", course),
-                folder / self.file_name(course, self.gift_suffix): self.render_file("questions.gift.txt", course)}
+        """Two files per course, Moodle XML and GIFT, read from the course's `inputs` alone."""
+        bank, folder = self.inputs(course), self.out / self.name
+        return {folder / self.file_name(bank, self.suffix): self.render_file("questions.moodle.xml", bank),
+                folder / self.file_name(bank, self.gift_suffix): self.render_file("questions.gift.txt", bank)}
