@@ -359,18 +359,36 @@ def _render_batch(units: tuple[Unit, ...]) -> tuple[list[Done], dict[str, str]]:
 
 
 def batches(todo: list[Unit], jobs: int, cost: Callable[[Unit], float] = lambda unit: 0.0) -> list[tuple[Unit, ...]]:
-    """The units of `todo` as they go to worker processes: one batch per course (units of one course are
-    consecutive in `todo`) when there are at least as many courses as processes, else one unit at a time. The
-    longest batches first, by their units' `cost`, so that the last to finish is a short one (ties keep the
-    order of `todo`)."""
+    """The units of `todo` as they go to worker processes, the longest batches first by their units' `cost` (ties
+    keep the order of `todo`), so that the last to finish is a short one.
+
+    With fewer courses than processes, one unit at a time. Otherwise one batch per course (units of one course
+    are consecutive in `todo`), so that a process converts a course's Markdown once; but a course that would
+    leave the processes unevenly loaded (three like courses on two processes: one process would do two) goes
+    unit by unit after the whole courses, so that each process takes its share of it."""
     courses: list[list[Unit]] = []
     for unit in todo:
         if courses and courses[-1][0].course == unit.course:
             courses[-1].append(unit)
         else:
             courses.append([unit])
-    chosen = [(unit,) for unit in todo] if len(courses) < jobs else [tuple(units) for units in courses]
-    return sorted(chosen, key=lambda batch: -sum(cost(unit) for unit in batch))
+    if len(courses) < jobs:
+        return sorted([(unit,) for unit in todo], key=lambda batch: -cost(batch[0]))
+    whole = sorted([tuple(units) for units in courses], key=lambda batch: -sum(cost(unit) for unit in batch))
+    fair = sum(cost(unit) for unit in todo) / jobs
+    loads, kept, split = [0.0] * jobs, [], []
+    for batch in whole:  # as the processes will take them: each the next batch when it is free
+        seconds = sum(cost(unit) for unit in batch)
+        least = loads.index(min(loads))
+        if loads[least] and loads[least] + seconds > fair * UNEVEN and len(batch) > 1:
+            split += [(unit,) for unit in batch]
+        else:
+            loads[least] += seconds
+            kept.append(batch)
+    return kept + sorted(split, key=lambda batch: -cost(batch[0]))
+
+
+UNEVEN = 1.1  # a course whose whole batch would load a process beyond this share of the fair load is split
 
 
 def default_jobs() -> int:

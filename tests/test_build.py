@@ -131,6 +131,18 @@ def test_the_longest_work_goes_first_by_the_last_build_s_times(tmp_path):
         [(todo[0], todo[1]), (todo[2], todo[3]), (todo[4],)]
 
 
+def test_a_course_that_would_load_the_processes_unevenly_goes_unit_by_unit():
+    todo = [building.Unit(target, course) for course in "abc" for target in ("moodle", "olx", "scorm12")]
+    seconds = {"moodle": 0.6, "olx": 0.3, "scorm12": 0.1}
+    cost = lambda unit: seconds[unit.target] * (1.5 if unit.course == "b" else 1)  # noqa: E731
+    # b (1.5), a (1.0) and c (1.0) on two processes: whole, c would make one process do 2.5 of 3.5
+    assert building.batches(todo, 2, cost) == [tuple(todo[3:6]), tuple(todo[0:3]), *((u,) for u in todo[6:9])]
+    # on three processes each course has one to itself
+    assert building.batches(todo, 3, cost) == [tuple(todo[3:6]), tuple(todo[0:3]), tuple(todo[6:9])]
+    # a course of one unit is not split
+    assert building.batches(todo[:1] + todo[3:4] + todo[6:7], 2, cost) == [(todo[3],), (todo[0],), (todo[6],)]
+
+
 def test_second_build_skips_everything_and_keeps_the_bytes(reference, units, real_copy, tmp_path, cli):
     build_json(cli, real_copy, tmp_path, "--jobs", "1")
     again = build_json(cli, real_copy, tmp_path, "--jobs", "1")
@@ -164,6 +176,29 @@ def test_editing_one_competence_rebuilds_only_the_courses_that_hold_it(tmp_path,
     source.write_text(source.read_text(encoding="utf-8").replace(outcome, outcome + " Again.", 1), encoding="utf-8")
     assert rebuilt(build_json(cli, project, out)) == sorted(
         per_course + [(t, "*") for t in targets() if REGISTRY[t].project_wide()])
+
+
+def test_a_workshop_reads_the_headlines_of_its_competences_not_their_lessons(tmp_path, cli):
+    project = copy_sources(tmp_path / "musa")
+    model = load(project).project
+    workshop = next(c for c in model.courses() if c.kind == "workshop" and c.competences)
+    competence = workshop.competences[0].competence
+    out = tmp_path / "out"
+    build_json(cli, project, out)
+
+    def rebuilt_courses() -> set[str]:
+        return {a["course"] for a in build_json(cli, project, out)["archives"] if not a["cached"]}
+
+    lesson = next((project / "content" / "lessons" / competence.id).glob("*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence for this lesson.\n", encoding="utf-8")
+    after_lesson = rebuilt_courses()
+    assert workshop.id not in after_lesson
+    assert after_lesson == {c.id for c in model.courses() if c.kind == "role"
+                            and any(cc.competence.id == competence.id for cc in c.competences)}
+    source = project / "competences" / f"{competence.id}.yaml"
+    title = competence.title.get()
+    source.write_text(source.read_text(encoding="utf-8").replace(title, title + " again", 1), encoding="utf-8")
+    assert workshop.id in rebuilt_courses()  # the workshop shows the title
 
 
 def test_a_unit_package_is_rebuilt_only_when_what_it_reads_changes(minimal, tmp_path, cli):

@@ -67,6 +67,28 @@ def programme_outline(programme: Programme) -> Programme:
 _OUTLINES: dict[int, tuple[Programme, Programme]] = {}
 
 
+def as_read(course: Course) -> Course:
+    """A course as its archives read it. A role course teaches its competences and is read whole. A workshop
+    names the competences it draws on without teaching them: it reads their headlines (code, title, framework,
+    level, outcomes), not their lessons, quizzes or assignments, so that editing those leaves its archives as
+    they were. The same object for the same course (a build's keys hash it once for all its targets)."""
+    if course.kind == "role":
+        return course
+    known = _AS_READ.get(id(course))
+    if known is not None and known[0] is course:
+        return known[1]
+    read = dataclasses.replace(course, competences=tuple(
+        dataclasses.replace(cc, competence=cc.competence.without_lessons("quiz", "assignment"))
+        for cc in course.competences))
+    if len(_AS_READ) >= 256:  # the workshops of a build or two; the entries keep them alive, so ids stay theirs
+        _AS_READ.clear()
+    _AS_READ[id(course)] = (course, read)
+    return read
+
+
+_AS_READ: dict[int, tuple[Course, Course]] = {}
+
+
 class Exporter:
     """Subclasses set `name`, `suffix` and `description`, and implement `members(course)`.
 
@@ -75,8 +97,10 @@ class Exporter:
     `text | md`, see `template_filters`): Jinja calls a filter directly, a function through its context.
 
     A target that writes one file for the whole project overrides `render()` instead; it is then built as one
-    unit. A target whose course archives read more of the model than the course and its programme's outline
-    overrides `inputs(course)` so that the incremental cache sees every change. A target that writes a course as
+    unit. A course is rendered as it is read (`as_read`: a workshop without its competences' lessons, quizzes
+    and assignments). A target whose course archives read more of the model than that course and its
+    programme's outline overrides `inputs(course)` so that the incremental cache sees every change; one that
+    reads less may override it too, if it renders from what `inputs` gives alone (as the question banks do). A target that writes a course as
     separate archives, each reading a slice of the course, names them in `parts(course)` and renders each from
     its own `inputs(course, part)` alone (`render_part`): each part is then a unit of its own, rebuilt only when
     its slice changes.
@@ -145,7 +169,7 @@ class Exporter:
         """Every archive of this target, in memory: nothing is written until all are rendered."""
         rendered: dict[Path, bytes] = {}
         for course in self.project.courses():
-            rendered.update(self.render_course(course))
+            rendered.update(self.render_course(as_read(course)))
         return rendered
 
     def render_course(self, course: Course) -> dict[Path, bytes]:
@@ -170,7 +194,7 @@ class Exporter:
     def render_unit(self, course: Course | None, part: str | None = None) -> dict[Path, bytes]:
         if course is None:
             return self.render()
-        return self.render_course(course) if part is None else self.render_part(self.inputs(course, part))
+        return self.render_course(as_read(course)) if part is None else self.render_part(self.inputs(course, part))
 
     def render_part(self, inputs) -> dict[Path, bytes]:
         """The archives of one part of a course, from what `inputs(course, part)` gave for it and nothing else."""
@@ -180,7 +204,7 @@ class Exporter:
         """The slice of the model a unit reads; it is hashed into the incremental cache's key."""
         if course is None:
             return self.project
-        return course, programme_outline(self.project.programme(course.programme))
+        return as_read(course), programme_outline(self.project.programme(course.programme))
 
     def contents(self, course: Course | None, part: str | None = None) -> dict[str, int]:
         """Quizzes, questions and rubrics in a unit's archives, for the build's table (empty: not counted)."""

@@ -18,7 +18,7 @@ from ..archive import archive_bytes
 from ..markdown import to_html
 from ..model import Competence, Course, Day, Programme, Question, Quiz, Text
 from . import register
-from .base import Exporter, programme_outline
+from .base import Exporter, as_read, programme_outline
 from .scorm_labels import label, script_labels
 
 UNSAFE = re.compile(r"[^a-z0-9-]+")
@@ -204,10 +204,11 @@ class ScormExporter(Exporter):
 @dataclass(frozen=True)
 class UnitSlice:
     """All that one SCO's package reads, hashed into its unit's cache key: a role course's headline fields and one
-    competence with its assignment's due date, or a whole workshop and one of its days."""
+    competence with its assignment's due date, or a whole workshop (as it reads it: see as_read) and one of its
+    days."""
 
     part: str  # the competence's id, or day-N
-    course: Course  # a role course's headline fields (no competences, weeks or days), or the whole workshop
+    course: Course  # a role course's headline fields (no competences, weeks or days), or a workshop
     programme: Programme  # its programme's outline (see programme_outline)
     competence: Competence | None = None
     due: datetime.date | None = None
@@ -229,7 +230,7 @@ class ScormUnitsExporter(ScormExporter):
             return super().inputs(course)
         outline = programme_outline(self.project.programme(course.programme))
         if course.kind != "role":
-            return UnitSlice(part, course, outline)
+            return UnitSlice(part, as_read(course), outline)
         cc = next(cc for cc in course.competences if cc.competence.id == part)
         headline = next(c for c in outline.courses if c.id == course.id)
         return UnitSlice(part, headline, outline, cc.competence, due_date(course, cc.due_week))
