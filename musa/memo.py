@@ -53,7 +53,7 @@ _ACTIVE: list[Memo] = []
 
 @contextlib.contextmanager
 def remembering(memo: Memo) -> Iterator[Memo]:
-    """Within this block, `Exporter.remembered` takes and keeps its renders in `memo`."""
+    """Within this block, `Exporter.remember` takes and keeps its renders in `memo`."""
     _ACTIVE.append(memo)
     try:
         yield memo

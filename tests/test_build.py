@@ -135,7 +135,7 @@ def test_a_course_that_would_load_the_processes_unevenly_goes_unit_by_unit():
     todo = [building.Unit(target, course) for course in "abc" for target in ("moodle", "olx", "scorm12")]
     seconds = {"moodle": 0.6, "olx": 0.3, "scorm12": 0.1}
     cost = lambda unit: seconds[unit.target] * (1.5 if unit.course == "b" else 1)  # noqa: E731
-    # b (1.5), a (1.0) and c (1.0) on two processes: whole, c would make one process do 2.5 of 3.5
+    # b (1.5), a (1.0) and c (1.0) on two processes: whole, c would make one process do 2.0 of 3.5 (fair: 1.75)
     assert building.batches(todo, 2, cost) == [tuple(todo[3:6]), tuple(todo[0:3]), *((u,) for u in todo[6:9])]
     # on three processes each course has one to itself
     assert building.batches(todo, 3, cost) == [tuple(todo[3:6]), tuple(todo[0:3]), tuple(todo[6:9])]
@@ -312,7 +312,8 @@ def test_a_note_of_another_shape_means_rendering_and_compressing_again(minimal, 
 
 def test_a_unit_label_names_its_part_and_reads_back():
     for unit in (building.Unit("olx", "dsm"), building.Unit("moodle-competencies", None, "it"),
-                 building.Unit("scorm12-units", "dsm", "en", "dc-5-4"), building.Unit("scorm12-units", "dsm", "el", "tr-2")):
+                 building.Unit("scorm12-units", "dsm", "en", "dc-5-4"),
+                 building.Unit("scorm12-units", "dsm", "el", "tr-2")):
         assert building.Unit.from_label(unit.label) == unit
     assert building.Unit("scorm12-units", "dsm", "el", "tr-2").label == "scorm12-units/dsm:tr-2/el"
     assert [building.Unit.from_label(label) for label in ("olx/dsm:", "olx/:x", "olx", "a/b/c/d")] == [None] * 4

@@ -49,19 +49,29 @@ def course_contents(course: Course) -> dict[str, int]:
             "rubrics": sum(1 for a in (*works, *logbook) if a.rubric)}
 
 
+def _same_copy(copies: dict[int, tuple], value, make: Callable):
+    """`make(value)`, the same object each time for the same `value`: a build's keys then hash it once for all
+    the units that read it."""
+    known = copies.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    made = make(value)
+    if len(copies) >= 256:  # the values of a build or two; the entries keep them alive, so ids stay theirs
+        copies.clear()
+    copies[id(value)] = (value, made)
+    return made
+
+
 def programme_outline(programme: Programme) -> Programme:
     """A programme with its courses cut to their headline fields: what one course's archive may read of the others.
-    The same object for the same programme (a build's keys hash it once for all its courses and targets)."""
-    known = _OUTLINES.get(id(programme))
-    if known is not None and known[0] is programme:
-        return known[1]
+    The same object for the same programme."""
+    return _same_copy(_OUTLINES, programme, _outline)
+
+
+def _outline(programme: Programme) -> Programme:
     empty = {"competences": (), "weeks": (), "face_to_face": (), "days": (), "quiz": None, "assignment": None,
              "placement": None, "outcomes": ()}
-    outline = dataclasses.replace(programme, courses=tuple(dataclasses.replace(c, **empty) for c in programme.courses))
-    if len(_OUTLINES) >= 64:  # the programmes of a build or two; the entries keep them alive, so ids stay theirs
-        _OUTLINES.clear()
-    _OUTLINES[id(programme)] = (programme, outline)
-    return outline
+    return dataclasses.replace(programme, courses=tuple(dataclasses.replace(c, **empty) for c in programme.courses))
 
 
 _OUTLINES: dict[int, tuple[Programme, Programme]] = {}
@@ -71,19 +81,14 @@ def as_read(course: Course) -> Course:
     """A course as its archives read it. A role course teaches its competences and is read whole. A workshop
     names the competences it draws on without teaching them: it reads their headlines (code, title, framework,
     level, outcomes), not their lessons, quizzes or assignments, so that editing those leaves its archives as
-    they were. The same object for the same course (a build's keys hash it once for all its targets)."""
-    if course.kind == "role":
-        return course
-    known = _AS_READ.get(id(course))
-    if known is not None and known[0] is course:
-        return known[1]
-    read = dataclasses.replace(course, competences=tuple(
+    they were. The same object for the same course."""
+    return course if course.kind == "role" else _same_copy(_AS_READ, course, _headlines)
+
+
+def _headlines(course: Course) -> Course:
+    return dataclasses.replace(course, competences=tuple(
         dataclasses.replace(cc, competence=cc.competence.without_lessons("quiz", "assignment"))
         for cc in course.competences))
-    if len(_AS_READ) >= 256:  # the workshops of a build or two; the entries keep them alive, so ids stay theirs
-        _AS_READ.clear()
-    _AS_READ[id(course)] = (course, read)
-    return read
 
 
 _AS_READ: dict[int, tuple[Course, Course]] = {}
@@ -100,10 +105,10 @@ class Exporter:
     unit. A course is rendered as it is read (`as_read`: a workshop without its competences' lessons, quizzes
     and assignments). A target whose course archives read more of the model than that course and its
     programme's outline overrides `inputs(course)` so that the incremental cache sees every change; one that
-    reads less may override it too, if it renders from what `inputs` gives alone (as the question banks do). A target that writes a course as
-    separate archives, each reading a slice of the course, names them in `parts(course)` and renders each from
-    its own `inputs(course, part)` alone (`render_part`): each part is then a unit of its own, rebuilt only when
-    its slice changes.
+    reads less may override it too, if it renders from what `inputs` gives alone (as the question banks do).
+    A target that writes a course as separate archives, each reading a slice of the course, names them in
+    `parts(course)` and renders each from its own `inputs(course, part)` alone (`render_part`): each part is
+    then a unit of its own, rebuilt only when its slice changes.
     """
 
     name = ""
