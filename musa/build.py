@@ -295,6 +295,7 @@ def _start_worker(exporters: dict[str, Exporter], parsed: dict[str, str], parent
     _EXPORTERS.update(exporters)
     _REUSE[0] = reuse
     markdown.use_parsed(parsed)
+    memo.forget_parts()
     if parent is not None:
         threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="musa-exit-with-build").start()
 
@@ -412,10 +413,13 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     done and handed over (so that whatever it staged can be discarded)."""
     if jobs <= 1 or len(todo) <= 1:
         _start_worker(exporters, parsed, None, reuse)
-        for unit in todo:
-            take(*_timed_render(unit))
-            done += 1
-            progress(done, total, unit, False)
+        try:
+            for unit in todo:
+                take(*_timed_render(unit))
+                done += 1
+                progress(done, total, unit, False)
+        finally:
+            memo.forget_parts()
         return markdown.take_used()
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)

@@ -87,11 +87,13 @@ class _Pickler(pickle.Pickler):
         super().__init__(file, protocol=5)
         self.fast = True  # no memo: the bytes do not depend on which equal objects happen to be one object
         self.digests, self.root = digests, root
+        # only the shared types have a reducer of their own, so the pickler calls no Python for any other object
+        self.dispatch_table = dict.fromkeys(digests.shared, self._shared)
 
-    def reducer_override(self, obj):  # not called for str, int, tuple, list, dict and the like
-        if type(obj) in self.digests.shared and obj is not self.root:
-            return _digest_of, (self.digests.of(obj),)
-        return NotImplemented
+    def _shared(self, obj):
+        if obj is self.root:
+            return obj.__reduce_ex__(5)
+        return _digest_of, (self.digests.of(obj),)
 
 
 class ValueDigests:
@@ -118,3 +120,7 @@ class ValueDigests:
         if type(value) in self.shared:
             self.known[id(value)] = (value, result)
         return result
+
+    def update(self, digest, value) -> None:
+        """Feed `value`, pickled, into `digest`, each object of a `shared` type in it standing as its digest."""
+        _Pickler(digest_writer(digest), self, None).dump(value)

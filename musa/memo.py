@@ -4,7 +4,8 @@ An exporter renders a group of files through `Exporter.remember(method, **contex
 its arguments and the target's templates, filters and globals, and gives its templates nothing else (a template
 cannot read a name it is not given: Jinja's StrictUndefined). Such a render is keyed by the method's name, the
 digest of `context` pickled (the model and what exporters make of it are trees of frozen dataclasses, strings,
-numbers and dates) and the target's settings (its templates, name, language and archive time). A unit keeps the
+numbers and dates; a part of the model that many renders read, such as a question or a lesson, stands in it as its
+own digest, taken once per process and build) and the target's settings (its templates, name, language and archive time). A unit keeps the
 renders it made in its note (musa/packs.py, whose header names the code, Python and libraries that wrote it); the
 next build of that unit takes a render whose key is the same instead of rendering it again. The bytes are those of a
 fresh render either way: a test builds every target after edits and compares it with a build into an empty folder.
@@ -14,10 +15,14 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import pickle
 from typing import Callable, Iterator
 
-from .digests import digest_writer
+from .digests import ValueDigests
+from .model import Assignment, Competence, Criterion, Lesson, Outcome, Question, Quiz
+
+# The parts of the model that the renders of every target read (each in several targets' renders): hashed once,
+# however many keys they are in.
+SHARED_PARTS = (Competence, Lesson, Quiz, Question, Assignment, Criterion, Outcome)
 
 
 class Memo:
@@ -30,9 +35,7 @@ class Memo:
 
     def key(self, what: str, context: dict[str, object]) -> bytes:
         digest = hashlib.sha256(self.settings)
-        pickler = pickle.Pickler(digest_writer(digest), protocol=5)
-        pickler.fast = True  # no memo: the bytes do not depend on which equal objects happen to be one object
-        pickler.dump((what, *sorted(context.items())))
+        _PARTS[0].update(digest, (what, *sorted(context.items())))
         return digest.digest()[:20]
 
     def render(self, what: str, context: dict[str, object], make: Callable[[], object]) -> object:
@@ -49,6 +52,19 @@ class Memo:
 
 
 _ACTIVE: list[Memo] = []
+
+
+def _parts() -> ValueDigests:
+    return ValueDigests(SHARED_PARTS, source=lambda value: getattr(value, "source", ""))
+
+
+_PARTS = [_parts()]
+
+
+def forget_parts() -> None:
+    """Let go of the digests of the parts of the model hashed so far (they keep it alive): at the start and end
+    of a build's renders in each process."""
+    _PARTS[0] = _parts()
 
 
 @contextlib.contextmanager

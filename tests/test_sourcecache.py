@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from musa import digests
+from musa import digests, memo
 from musa.digests import ValueDigests
 from musa.model import Competence, Course, Text
 from musa.project import load
@@ -122,6 +122,24 @@ def test_value_digests_ignore_sharing_and_use_the_source_digest(real_copy):
     moved = dataclasses.replace(course, competences=(dataclasses.replace(course.competences[0], competence=retitled),
                                                      *course.competences[1:]))
     assert digests.of(moved) != digests.of(course)
+
+
+def test_a_memo_key_holds_each_part_of_the_model_by_its_value(real_copy):
+    question = load(real_copy).project.competences[0].quiz.questions[0]
+    equal = dataclasses.replace(question)  # another object, the same value
+    changed = dataclasses.replace(question, prompt=Text.of("Another prompt"))
+    memo.forget_parts()
+    try:
+        remembered = memo.Memo(b"settings")
+        key = remembered.key("render", {"item": (question, "x")})
+        assert remembered.key("render", {"item": (question, "x")}) == key  # its digest taken again
+        assert remembered.key("render", {"item": (equal, "x")}) == key
+        assert remembered.key("render", {"item": (changed, "x")}) != key
+        assert remembered.key("render", {"item": (question, "y")}) != key
+        assert remembered.key("other", {"item": (question, "x")}) != key
+        assert memo.Memo(b"other settings").key("render", {"item": (question, "x")}) != key
+    finally:
+        memo.forget_parts()
 
 
 def test_a_competence_without_lessons_is_hashed_by_its_file_alone(real_copy, tmp_path):
