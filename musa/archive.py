@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import struct
+import subprocess
 import tarfile
 import time
 import zipfile
@@ -365,16 +366,44 @@ def _link_if_same(existing: str, target: str, data: bytes) -> bool:
     return True
 
 
-def swap_tree(temporary: Path, folder: Path) -> None:
-    """Put a staged folder in place of `folder` (the earlier one is moved aside, then removed)."""
+def swap_tree(temporary: Path, folder: Path) -> Path | None:
+    """Put a staged folder in place of `folder`; return where the earlier one was moved aside, for the caller to
+    remove (it is put back if the staged one cannot take its place)."""
     old = folder.with_name(f".{folder.name}.{os.getpid()}.old")
+    moved = folder.exists()
+    if moved:
+        os.replace(folder, old)
     try:
-        if folder.exists():
-            os.replace(folder, old)
         os.replace(temporary, folder)
-    finally:
-        if old.exists():
-            shutil.rmtree(old)
+    except BaseException:
+        if moved:
+            os.replace(old, folder)
+        raise
+    return old if moved else None
+
+
+class Removal:
+    """Folders being removed by a process of their own (`rm -rf`: on another core, while this process goes on;
+    a thread would wait for this process's lock between its calls). `wait()` waits for it and removes whatever
+    it left; without `rm`, the folders are removed at once."""
+
+    def __init__(self, folders: list[Path]):
+        self.folders, self.process = folders, None
+        if not folders:
+            return
+        try:
+            self.process = subprocess.Popen(["rm", "-rf", "--", *map(str, folders)], stdin=subprocess.DEVNULL,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        except OSError:
+            self.wait()
+
+    def wait(self) -> None:
+        if self.process is not None:
+            self.process.wait()
+            self.process = None
+        for folder in self.folders:
+            shutil.rmtree(folder, ignore_errors=True)
+        self.folders = []
 
 
 @dataclass(frozen=True)
@@ -444,19 +473,28 @@ class Staging:
 
     def __init__(self):
         self.staged: list[Staged] = []
+        self.removal = Removal([])
 
     def adopt(self, staged: Staged) -> None:
         self.staged.append(staged)
 
     def commit(self) -> None:
         """Flush every staged piece to disk, then rename every staged file into place (in path order), then swap
-        in every staged folder."""
+        in every staged folder; the folders they replace are removed meanwhile (see `settle`)."""
         flush(self.staged)
-        for staged in sorted(self.staged, key=lambda s: (s.tree, s.path)):
-            if staged.tree:
-                swap_tree(staged.temporary, staged.path)
-            else:
-                os.replace(staged.temporary, staged.path)
+        replaced = []
+        try:
+            for staged in sorted(self.staged, key=lambda s: (s.tree, s.path)):
+                if staged.tree:
+                    replaced.append(swap_tree(staged.temporary, staged.path))
+                else:
+                    os.replace(staged.temporary, staged.path)
+        finally:
+            self.removal = Removal([old for old in replaced if old is not None])
+
+    def settle(self) -> None:
+        """Wait until the folders that committed ones replaced are gone."""
+        self.removal.wait()
 
     def discard(self) -> None:
         for staged in self.staged:

@@ -139,11 +139,13 @@ def rendered_size(data: bytes | dict[str, bytes]) -> int:
 
 @dataclass(frozen=True)
 class StagedArchive:
-    """One archive (or folder) of a rendered unit: staged under its temporary name, with its digest and size."""
+    """One archive (or folder) of a rendered unit: staged under its temporary name, with its digest, size and stat
+    signature (which renaming it into place keeps: the same inode, size and times, of each file of a folder too)."""
 
     staged: Staged
     digest: str
     size: int
+    signature: str | None = None
 
     @property
     def path(self) -> Path:
@@ -187,7 +189,7 @@ class Cache:
 
     def record(self, unit: Unit, key: str, archives: list[StagedArchive], seconds: float) -> None:
         self.entries[unit.label] = {"key": key, "seconds": round(seconds, 4), "archives": {
-            a.path.relative_to(self.out).as_posix(): {"digest": a.digest, "size": a.size}
+            a.path.relative_to(self.out).as_posix(): {"digest": a.digest, "size": a.size, "stat": a.signature}
             for a in sorted(archives, key=lambda a: a.path)}}
 
     def cost(self) -> Callable[[Unit], float]:
@@ -214,11 +216,6 @@ class Cache:
     def forget(self, unit: Unit) -> None:
         del self.entries[unit.label]
         self.forgotten = True
-
-    def stamp(self, unit: Unit) -> None:
-        """Note the size and times of the unit's archives, once they are in place."""
-        for name, recorded in self.entries[unit.label]["archives"].items():
-            recorded["stat"] = stat_signature(self.out / name)
 
     def save(self) -> None:
         data = {"format": CACHE_FORMAT, "units": dict(sorted(self.entries.items()))}
@@ -322,7 +319,8 @@ def _render(unit: Unit) -> list[StagedArchive]:
     done: list[StagedArchive] = []
     try:
         for path, data in sorted(rendered.items()):
-            done.append(StagedArchive(archive.stage_any(path, data), data_digest(data), rendered_size(data)))
+            staged = archive.stage_any(path, data)
+            done.append(StagedArchive(staged, data_digest(data), rendered_size(data), stat_signature(staged.temporary)))
     except BaseException:
         _discard(done)
         raise
@@ -544,20 +542,24 @@ def _build(project: Project, out: Path, names: list[str], jobs: int | None, lang
         used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, parsed,
                             cache.cost(), reuse=use_cache)
         staging.commit()
+    except BaseException:
+        staging.settle()
+        raise
     finally:
         staging.discard()  # whatever was not renamed into place
-    for unit in sizes:
-        cache.stamp(unit)
-    now = {unit: sizes[unit] if unit in sizes else fresh[unit] or {} for unit, _ in units}
-    outcome.removed = remove_earlier_outputs(out, cache, earlier, now)
-    if todo or cache.restamped or cache.forgotten:
-        cache.save()
-    markdowncache.save(out, parsed, used, complete=not outcome.skipped)
-    for unit, course in units:
-        exporter = exporters[unit.target, unit.lang]
-        counts = exporter.contents(course, unit.part)
-        paths = sizes[unit] if unit in sizes else fresh[unit]
-        for path, size in sorted(paths.items()):
-            outcome.written.append(Written(unit.course or "*", unit.target, path, size, counts.get("quizzes"),
-                                           counts.get("questions"), counts.get("rubrics"), unit not in sizes))
+    try:  # while the folders replaced are removed
+        now = {unit: sizes[unit] if unit in sizes else fresh[unit] or {} for unit, _ in units}
+        outcome.removed = remove_earlier_outputs(out, cache, earlier, now)
+        if todo or cache.restamped or cache.forgotten:
+            cache.save()
+        markdowncache.save(out, parsed, used, complete=not outcome.skipped)
+        for unit, course in units:
+            exporter = exporters[unit.target, unit.lang]
+            counts = exporter.contents(course, unit.part)
+            paths = sizes[unit] if unit in sizes else fresh[unit]
+            for path, size in sorted(paths.items()):
+                outcome.written.append(Written(unit.course or "*", unit.target, path, size, counts.get("quizzes"),
+                                               counts.get("questions"), counts.get("rubrics"), unit not in sizes))
+    finally:
+        staging.settle()
     return outcome

@@ -82,7 +82,7 @@ def test_tar_written_directly_is_what_tarfile_writes(members, epoch):
 def staged_folder(tmp_path, files):
     """Stage `files` as the folder `out/course` and swap it into place; the folder."""
     folder = tmp_path / "out" / "course"
-    archive.swap_tree(archive.stage_tree(folder, files), folder)
+    archive.Removal([old for old in [archive.swap_tree(archive.stage_tree(folder, files), folder)] if old]).wait()
     return folder
 
 
@@ -93,11 +93,24 @@ def test_a_restaged_folder_links_only_the_files_whose_bytes_are_unchanged(tmp_pa
     assert (temporary / "a/same.xml").stat().st_ino == before["a/same.xml"]  # linked, not written again
     assert (temporary / "a/edited.xml").stat().st_ino != before["a/edited.xml"]
     assert (folder / "a/edited.xml").read_bytes() == b"<old/>"  # the folder in place is not written to
-    archive.swap_tree(temporary, folder)
+    old = archive.swap_tree(temporary, folder)
+    assert (old / "gone.txt").read_bytes() == b"x"  # the folder it replaced, moved aside for the caller to remove
+    removal = archive.Removal([old])
+    assert removal.process is not None  # by `rm`, on another core
+    removal.wait()
+    assert not old.exists()
     found = {p.relative_to(folder).as_posix(): p.read_bytes() for p in folder.rglob("*") if p.is_file()}
     assert found == {"a/same.xml": b"<same/>", "a/edited.xml": b"<new/>", "new.txt": b"y"}
     assert {(folder / name).stat().st_nlink for name in found} == {1}  # the folder it replaced is gone
     assert {(folder / name).stat().st_mode & 0o777 for name in found} == {0o644}
+
+
+def test_a_folder_that_cannot_take_its_place_leaves_the_one_in_place(tmp_path):
+    folder = staged_folder(tmp_path, {"kept.xml": b"<kept/>"})
+    with pytest.raises(OSError):
+        archive.swap_tree(tmp_path / "never-staged", folder)
+    assert [p.name for p in folder.parent.iterdir()] == ["course"]
+    assert (folder / "kept.xml").read_bytes() == b"<kept/>"
 
 
 def test_a_file_that_is_not_exactly_what_was_written_is_never_linked(tmp_path):

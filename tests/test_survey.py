@@ -5,6 +5,7 @@ from pathlib import Path
 
 from conftest import build_json
 import musa.build as building
+from musa import archive
 from musa.survey import Survey, stat_signature
 
 
@@ -29,6 +30,10 @@ def test_the_survey_gives_each_recorded_archive_s_signature(minimal, tmp_path, c
 def test_a_build_uses_the_survey_instead_of_looking_again(minimal, tmp_path, cli, monkeypatch):
     out = tmp_path / "out"
     first = build_json(cli, minimal, out)
+    units = json.loads((out / building.CACHE_FILE).read_text(encoding="utf-8"))["units"]
+    noted = {name: recorded["stat"] for entry in units.values() for name, recorded in entry["archives"].items()}
+    assert any((out / name).is_dir() for name in noted)
+    assert noted == {name: stat_signature(out / name) for name in noted}  # taken as staged: the rename kept it
     looked = []
     original = building.stat_signature
     monkeypatch.setattr(building, "stat_signature", lambda path: looked.append(path) or original(path))
@@ -40,7 +45,7 @@ def test_a_build_uses_the_survey_instead_of_looking_again(minimal, tmp_path, cli
     (out / name).write_bytes(b"edited by hand")
     third = build_json(cli, minimal, out)
     assert [a["path"] for a in third["archives"] if not a["cached"]] == [str(out / name)]
-    assert looked == [out / name]  # only to note the rebuilt archive's signature in the cache
+    assert looked == [archive.temporary_name(out / name)]  # only to note the rebuilt archive's signature, staged
 
 
 def test_without_a_usable_cache_there_is_no_survey_and_no_error(tmp_path):
