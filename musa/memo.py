@@ -5,10 +5,11 @@ its arguments and the target's templates, filters and globals, and gives its tem
 cannot read a name it is not given: Jinja's StrictUndefined). Such a render is keyed by the method's name, the
 digest of `context` pickled (the model and what exporters make of it are trees of frozen dataclasses, strings,
 numbers and dates; a part of the model that many renders read, such as a question or a lesson, stands in it as its
-own digest, taken once per process and build) and the target's settings (its templates, name, language and archive time). A unit keeps the
-renders it made in its note (musa/packs.py, whose header names the code, Python and libraries that wrote it); the
-next build of that unit takes a render whose key is the same instead of rendering it again. The bytes are those of a
-fresh render either way: a test builds every target after edits and compares it with a build into an empty folder.
+own digest, taken once per process and build) and the target's settings (its templates, name, language and archive
+time). A unit keeps the renders it made in its note (musa/packs.py, whose header names the code, Python and
+libraries that wrote it); the next build of that unit takes a render whose key is the same instead of rendering it
+again. The bytes are those of a fresh render either way: a test builds every target after edits and compares it with
+a build into an empty folder.
 """
 
 from __future__ import annotations

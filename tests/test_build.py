@@ -45,9 +45,16 @@ def real_copy(tmp_path_factory) -> Path:
 
 
 def tree(out: Path) -> dict[str, bytes]:
-    """Every archive under `out` (not the cache, not temporaries), by path relative to `out`."""
-    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*"))
-            if p.is_file() and not any(part.startswith(".") for part in p.relative_to(out).parts)}
+    """Every archive under `out` (not the cache, not temporaries), by path relative to `out`. Hidden folders are
+    not entered: a folder replaced by a build is being removed meanwhile, even after the build was killed."""
+    found = {}
+    for folder, folders, files in os.walk(out):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in files:
+            if not name.startswith("."):
+                path = Path(folder, name)
+                found[path.relative_to(out).as_posix()] = path.read_bytes()
+    return dict(sorted(found.items()))
 
 
 def leftovers(out: Path, files_only: bool = False) -> list[str]:
