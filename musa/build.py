@@ -145,7 +145,7 @@ class StagedArchive:
     staged: Staged
     digest: str
     size: int
-    signature: str | None = None
+    signature: str | None  # None: it could not be stat-ed; the next build then compares digests
 
     @property
     def path(self) -> Path:
@@ -538,16 +538,13 @@ def _build(project: Project, out: Path, names: list[str], jobs: int | None, lang
         sizes[unit] = {a.path: a.size for a in archives}
         cache.record(unit, keys[unit], archives, seconds)
     parsed = markdowncache.read(out) if use_cache else {}
-    try:
-        used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, parsed,
-                            cache.cost(), reuse=use_cache)
-        staging.commit()
-    except BaseException:
-        staging.settle()
-        raise
-    finally:
-        staging.discard()  # whatever was not renamed into place
-    try:  # while the folders replaced are removed
+    try:  # until the folders that rebuilt ones replaced are removed (see Staging.commit)
+        try:
+            used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, parsed,
+                                cache.cost(), reuse=use_cache)
+            staging.commit()
+        finally:
+            staging.discard()  # whatever was not renamed into place
         now = {unit: sizes[unit] if unit in sizes else fresh[unit] or {} for unit, _ in units}
         outcome.removed = remove_earlier_outputs(out, cache, earlier, now)
         if todo or cache.restamped or cache.forgotten:
