@@ -416,7 +416,8 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
                 take(*_timed_render(unit))
                 done += 1
                 progress(done, total, unit, False)
-        finally:
+        finally:  # a long-lived process (preview --serve) keeps nothing of this build: exporters hold the model
+            _EXPORTERS.clear()
             memo.forget_parts()
         return markdown.take_used()
     methods = multiprocessing.get_all_start_methods()
@@ -537,11 +538,11 @@ def _build(project: Project, out: Path, names: list[str], jobs: int | None, lang
             staging.adopt(a.staged)
         sizes[unit] = {a.path: a.size for a in archives}
         cache.record(unit, keys[unit], archives, seconds)
-    parsed = markdowncache.read(out) if use_cache else {}
+    earlier_parsed = markdowncache.read(out) if use_cache else markdowncache.Cached()
     try:  # until the folders that rebuilt ones replaced are removed (see Staging.commit)
         try:
-            used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take, parsed,
-                                cache.cost(), reuse=use_cache)
+            used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take,
+                                earlier_parsed.parsed, cache.cost(), reuse=use_cache)
             staging.commit()
         finally:
             staging.discard()  # whatever was not renamed into place
@@ -549,7 +550,7 @@ def _build(project: Project, out: Path, names: list[str], jobs: int | None, lang
         outcome.removed = remove_earlier_outputs(out, cache, earlier, now)
         if todo or cache.restamped or cache.forgotten:
             cache.save()
-        markdowncache.save(out, parsed, used, complete=not outcome.skipped)
+        markdowncache.save(out, earlier_parsed, used, complete=not outcome.skipped)
         for unit, course in units:
             exporter = exporters[unit.target, unit.lang]
             counts = exporter.contents(course, unit.part)

@@ -3,6 +3,7 @@ exactly the unchanged units; a failed or killed build never leaves a partial arc
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import io
 import json
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+import weakref
 from pathlib import Path
 
 import pytest
@@ -156,6 +158,21 @@ def test_second_build_skips_everything_and_keeps_the_bytes(reference, units, rea
     assert (again["built"], again["skipped"]) == (0, units)
     assert all(a["cached"] for a in again["archives"])
     assert tree(tmp_path) == reference
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_a_build_keeps_nothing_of_its_model_alive(real_copy, tmp_path, jobs):
+    """A long-lived process (preview --serve rebuilds on every edit) must not hold every model it built: the
+    exporters of a serial build and the copies the keys hash (a workshop as read, a programme's outline) go with
+    the build."""
+    project = load(real_copy).project
+    assert any(course.kind == "workshop" for course in project.courses())
+    gone = [weakref.ref(project), *(weakref.ref(course) for course in project.courses())]
+    building.build(project, tmp_path, list(targets()), jobs=jobs)
+    del project
+    gc.unfreeze()  # loading froze the model out of the collector's sight
+    gc.collect()
+    assert [ref() for ref in gone] == [None] * len(gone)
 
 
 def test_editing_one_competence_rebuilds_only_the_courses_that_hold_it(tmp_path, cli):
@@ -394,32 +411,52 @@ def test_a_rebuild_parses_only_the_markdown_that_changed(tmp_path, cli, monkeypa
     build_json(cli, project, out, "--jobs", "2")  # the workers hand back what they parsed
     lesson = sorted((project / "content" / "lessons").glob("*/*.md"))[0]
     before = lesson.read_text(encoding="utf-8")
-    assert before in markdowncache.read(out)
+    assert before in markdowncache.read(out).parsed
     lesson.write_text(before + "\nOne more sentence for this lesson.\n", encoding="utf-8")
     parsed = []
     parse = markdown._RENDERER.render
     monkeypatch.setattr(markdown._RENDERER, "render", lambda text: parsed.append(text) or parse(text))
     assert build_json(cli, project, out, "--jobs", "1")["built"] > 0
     assert parsed == [lesson.read_text(encoding="utf-8")]
-    kept = markdowncache.read(out)
+    kept = markdowncache.read(out).parsed
     assert lesson.read_text(encoding="utf-8") in kept and before in kept  # a rebuild keeps what it did not use
     monkeypatch.setattr(markdown._RENDERER, "render", parse)
     build_json(cli, project, tmp_path / "fresh", "--force")
     assert tree(out) == tree(tmp_path / "fresh")
 
 
+def test_the_markdown_cache_drops_the_oldest_texts_beyond_twice_the_live_set(minimal, tmp_path, cli, monkeypatch):
+    monkeypatch.setattr(markdowncache, "FLOOR", 0)
+    build_json(cli, minimal, tmp_path / "out")
+    live = markdowncache.read(tmp_path / "out").live
+    assert live == markdowncache.size(markdowncache.read(tmp_path / "out").parsed) > 0
+    lesson = sorted((minimal / "content" / "lessons").glob("*/*.md"))[0]
+    original = lesson.read_text(encoding="utf-8")
+    versions = []
+    for edit in range(12):  # each edit leaves a longer earlier version behind
+        versions.append(original + f"\nEdit {edit}: " + "words " * (live // 40) + "\n")
+        lesson.write_text(versions[-1], encoding="utf-8")
+        assert build_json(cli, minimal, tmp_path / "out")["skipped"] > 0
+        cached = markdowncache.read(tmp_path / "out")
+        assert cached.live == live and markdowncache.size(cached.parsed) <= 2 * live
+        assert versions[-1] in cached.parsed  # the text just parsed stays
+    assert versions[0] not in cached.parsed and original not in cached.parsed
+    build_json(cli, minimal, tmp_path / "fresh", "--force")
+    assert tree(tmp_path / "out") == tree(tmp_path / "fresh")
+
+
 @pytest.mark.parametrize("damage", ["bytes", "foreign"])
 def test_a_damaged_or_foreign_markdown_cache_is_not_used(reference, real_copy, tmp_path, cli, damage):
     build_json(cli, real_copy, tmp_path)
     cached = tmp_path / markdowncache.FILE
-    texts = markdowncache.read(tmp_path)
+    texts = markdowncache.read(tmp_path).parsed
     assert texts
     cached.write_bytes(b"\x80garbage" if damage == "bytes" else
-                       pickle.dumps((("written by other code",), {text: "<p>not this</p>" for text in texts})))
+                       pickle.dumps((("written by other code",), ({text: "<p>not this</p>" for text in texts}, 1))))
     (tmp_path / building.CACHE_FILE).unlink()  # every unit again, with that cache at hand
     build_json(cli, real_copy, tmp_path)
     assert tree(tmp_path) == reference
-    assert markdowncache.read(tmp_path) == texts
+    assert markdowncache.read(tmp_path).parsed == texts
 
 
 def test_key_covers_archive_time_code_libraries_and_templates(reference, units, real_copy, tmp_path, cli, monkeypatch):

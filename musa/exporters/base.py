@@ -8,6 +8,7 @@ target × one part of a course for a target that writes a course as separate arc
 from __future__ import annotations
 
 import dataclasses
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,14 +52,13 @@ def course_contents(course: Course) -> dict[str, int]:
 
 def _same_copy(copies: dict[int, tuple], value, make: Callable):
     """`make(value)`, the same object each time for the same `value`: a build's keys then hash it once for all
-    the units that read it."""
+    the units that read it. An entry lives as long as its value (a weak reference): a long-lived process
+    (preview --serve, tests) keeps nothing of the models it built before."""
     known = copies.get(id(value))
-    if known is not None and known[0] is value:
+    if known is not None and known[0]() is value:
         return known[1]
     made = make(value)
-    if len(copies) >= 256:  # the values of a build or two; the entries keep them alive, so ids stay theirs
-        copies.clear()
-    copies[id(value)] = (value, made)
+    copies[id(value)] = (weakref.ref(value, lambda _, key=id(value): copies.pop(key, None)), made)
     return made
 
 
@@ -74,7 +74,7 @@ def _outline(programme: Programme) -> Programme:
     return dataclasses.replace(programme, courses=tuple(dataclasses.replace(c, **empty) for c in programme.courses))
 
 
-_OUTLINES: dict[int, tuple[Programme, Programme]] = {}
+_OUTLINES: dict[int, tuple[weakref.ref, Programme]] = {}
 
 
 def as_read(course: Course) -> Course:
@@ -91,7 +91,7 @@ def _headlines(course: Course) -> Course:
         for cc in course.competences))
 
 
-_AS_READ: dict[int, tuple[Course, Course]] = {}
+_AS_READ: dict[int, tuple[weakref.ref, Course]] = {}
 
 
 class Exporter:
