@@ -92,6 +92,11 @@ class StandIn(BaseHTTPRequestHandler):
         if not IMPORT.match(split.path) or not self.authorised():
             return
         query = parse_qs(split.query)
+        if self.server.plan.get("answers") == 0:  # it stops answering
+            self.server.plan["release"].wait(10)
+            return
+        if self.server.plan.get("answers"):
+            self.server.plan["answers"] -= 1
         states = self.server.plan["states"]
         state = states.pop(0) if len(states) > 1 else states[0]
         self.server.log.append(("status", query.get("task_id", [""])[0], state))
@@ -206,6 +211,14 @@ def test_import_that_does_not_finish_in_time(cli, studio, archive):
     assert result.code == 1
     assert "timeout: the import into" in result.err and "was still In Progress after 0.5 s" in result.err
     assert len(studio.log) > 3
+
+
+def test_a_deadline_that_comes_while_asking_again_reports_the_last_state(cli, studio, archive):
+    studio.plan.update(states=["In Progress"], answers=1)
+    result = publish(cli, studio, archive, "--client-id", "musa", "--client-secret", "s3cret", "--timeout", "1")
+    assert result.code == 1
+    assert "was still In Progress after 1 s" in result.err and "Traceback" not in result.err
+    assert [entry[0] for entry in studio.log] == ["token", "upload", "status"]
 
 
 def test_server_that_never_answers(cli, studio, archive):

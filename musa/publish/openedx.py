@@ -122,7 +122,12 @@ def publish(archive: Path, studio: Studio, course_id: str | None, timeout: float
     progress(f"uploaded {archive.name} to {helper.upload_url}: task {task}")
     last = None
     while True:
-        current = state(helper, task, deadline)
+        try:
+            current = state(helper, task, deadline)
+        except PublishError:
+            if last is None or time.monotonic() < deadline:
+                raise
+            current = last  # the deadline came while asking again: the last answer stands
         if current != last:
             progress(f"task {task}: {current}")
             last = current
