@@ -60,6 +60,21 @@ def check_seconds(root: Path, repeat: int) -> float:
     return statistics.median(timed(once) for _ in range(repeat))
 
 
+def command_env(pycache: Path) -> dict:
+    """The environment of a timed command: Python's bytecode kept (in `pycache`), as an installed tool has it,
+    even where PYTHONDONTWRITEBYTECODE is set."""
+    env = {name: value for name, value in os.environ.items() if name != "PYTHONDONTWRITEBYTECODE"}
+    return {**env, "PYTHONPYCACHEPREFIX": str(pycache)}
+
+
+def command_seconds(args: list[str], env: dict, repeat: int) -> float:
+    """The median wall time of `musa-build ARGS` as its own process (interpreter start and imports included)."""
+    def once():
+        subprocess.run([sys.executable, "-m", "musa", *args], cwd=ROOT, env=env, check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return statistics.median(timed(once) for _ in range(repeat))
+
+
 def packing(path: Path) -> str:
     """How a target wrote `path`: a zip, a gzip tar (.tar.gz, .mbz), a folder of files, or one plain file."""
     if path.is_dir():
@@ -121,6 +136,11 @@ def measure(root: Path, jobs: int) -> dict:
     taught = project.courses()[0].competences[0].competence.id  # the one to edit: a course holds it
     figures: dict = {"competences": competences, "courses": courses,
                      "check_s": check_seconds(root, 3 if competences <= 420 else 1), "targets": {}, "command": command}
+    pycache = tempfile.TemporaryDirectory()
+    env = command_env(Path(pycache.name))
+    command_seconds(["--project", str(root), "check"], env, 1)  # writes the bytecode
+    figures["check_command_s"] = command_seconds(["--project", str(root), "check"], env,
+                                                 3 if competences <= 420 else 1)
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "serial"
         for name in targets():
@@ -174,10 +194,17 @@ def measure(root: Path, jobs: int) -> dict:
             rebuilds.append({"seconds": seconds, "load_s": phases["load_s"], "build_s": phases["build_s"]})
         outcome = phases.pop("outcome")
         middle = sorted(rebuilds, key=lambda r: r["seconds"])[len(rebuilds) // 2]
+        rebuild_command = ["--project", str(copy), "build", "--out", str(out), "--jobs", str(jobs)]
+        commands = []  # the same rebuild as a user runs it: `musa-build build` after an edit, its own process
+        for _ in range(3 if competences <= 420 else 1):
+            edit_one_competence(copy, taught)
+            commands.append(command_seconds(rebuild_command, env, 1))
         figures["incremental"] = {"edited": edited, **middle, "runs_s": [r["seconds"] for r in rebuilds],
                                   "built": outcome.built, "skipped": outcome.skipped,
                                   "share_of_full": middle["seconds"] / full,
-                                  "build_share_of_full_build": middle["build_s"] / figures["parallel_build_s"]}
+                                  "build_share_of_full_build": middle["build_s"] / figures["parallel_build_s"],
+                                  "command_s": statistics.median(commands)}
+    pycache.cleanup()
     self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     children_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     figures["peak_mb"] = self_kb / 1024
@@ -214,11 +241,11 @@ def row(name: str, f: dict) -> str:
             f"{f['parallel_build_s']:>8.2f} {f['parallel_ratio_to_stdlib']:>6.1f} {f['build_ms_per_competence']:>7.1f} "
             f"{inc['seconds']:>6.2f} {100 * inc['share_of_full']:>5.1f}% {100 * inc['build_share_of_full_build']:>5.1f}% "
             f"{inc['built']:>3}/{inc['built'] + inc['skipped']:<4} {f['command']['seconds']:>6.2f} "
-            f"{f['command']['peak_mb']:>6.0f}  {per_target}")
+            f"{f['command']['peak_mb']:>6.0f} {f['check_command_s'] * 1000:>7.0f} {inc['command_s']:>8.2f}  {per_target}")
 
 
 HEADER = (f"{'':>6} {'comp':>5} {'crs':>4} {'check':>7} {'build':>8} {'stdlib':>7} {'ratio':>6} "
-          f"{'build-j':>8} {'ratio-j':>6} {'ms/comp':>7} {'incr':>6} {'incr%':>6} {'bld%':>6} {'units':>8} {'cmd':>6} {'MB':>6}  "
+          f"{'build-j':>8} {'ratio-j':>6} {'ms/comp':>7} {'incr':>6} {'incr%':>6} {'bld%':>6} {'units':>8} {'cmd':>6} {'MB':>6} {'chk-cmd':>7} {'incr-cmd':>8}  "
           "per target (serial)")
 
 
@@ -247,7 +274,9 @@ def main() -> None:
     print("times in seconds unless marked; ratio = serial build / standard-library write of the same bytes; "
           "-j = with --jobs (median of 3 below 2,100 competences); incr = rebuild after editing one competence "
           "(load + build; median of 5, of 3 at 2,100), incr% of a full check + build -j, bld% its build phase against a full build -j; units = rebuilt/all; "
-          "cmd = the whole `musa-build build --jobs 1 --force` command, MB its peak resident memory")
+          "cmd = the whole `musa-build build --jobs 1 --force` command, MB its peak resident memory; "
+          "chk-cmd (ms) and incr-cmd = `musa-build check` and the rebuild after an edit as commands (interpreter "
+          "start and imports included, bytecode kept)")
     print(HEADER)
     for kind in kinds:
         figures = child(kind, args.jobs)

@@ -12,7 +12,6 @@ import click
 
 from . import __version__
 from .errors import ContentError
-from .exporters import targets
 from .project import load
 from .sourcecache import FILE as SOURCES_CACHE, SourceCache
 from .summary import summary_lines
@@ -98,6 +97,7 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
     """Build the archives of every course for the chosen targets (unchanged ones are kept)."""
     from .build import build as run_build, survey
     from .buildreport import Progress, summary, table_lines
+    from .exporters import targets
     available = targets()
     for name in chosen:
         if name not in available:
@@ -289,6 +289,7 @@ def publish_openedx(archive: Path, url: str, course_id: str | None, lms_url: str
 @main.command(name="targets")
 def list_targets() -> None:
     """List the build targets."""
+    from .exporters import targets
     for name, exporter in targets().items():
         click.echo(f"{name:16} {exporter.description}")
 

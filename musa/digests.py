@@ -7,7 +7,6 @@ import hashlib
 import pickle
 import sys
 from functools import lru_cache
-from importlib import metadata
 from pathlib import Path
 from typing import Callable
 
@@ -39,6 +38,7 @@ OUTPUT_LIBRARIES = ("jinja2", "markupsafe", "markdown-it-py", "mdurl", "nh3", "p
 @lru_cache(maxsize=None)
 def libraries_digest() -> str:
     """Names and versions of OUTPUT_LIBRARIES: a cache written with other versions is not used."""
+    from importlib import metadata  # imported when a cache is read or written: `check` never needs it
     found = []
     for name in OUTPUT_LIBRARIES:
         try:

@@ -12,7 +12,7 @@ from musa.exporters import REGISTRY, targets
 FIGURES = {"competences", "courses", "check_s", "targets", "build_s", "stdlib_write_s", "ratio_to_stdlib",
            "check_ms_per_competence",
            "build_ms_per_competence", "command", "jobs", "parallel_build_s", "parallel_ratio_to_stdlib", "incremental",
-           "peak_mb", "peak_worker_mb"}
+           "peak_mb", "peak_worker_mb", "check_command_s"}
 
 
 def test_bench_smallest_size_writes_its_figures(tmp_path):
@@ -31,5 +31,6 @@ def test_bench_smallest_size_writes_its_figures(tmp_path):
         assert figures["archives"] >= (1 if REGISTRY[name].project_wide() else 4), name
         assert figures["build_s"] > 0 and figures["stdlib_write_s"] > 0 and figures["bytes"] > 0
     assert run["incremental"]["built"] >= 1 and run["incremental"]["skipped"] >= 1
+    assert run["check_command_s"] > 0 and run["incremental"]["command_s"] > 0  # commands that ran (and passed)
     assert 0 < run["peak_mb"]
     assert "42" in done.stdout.split("\n", 2)[2]
