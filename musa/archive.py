@@ -94,7 +94,7 @@ def _tar_with_cuts(members: dict[str, bytes], epoch: int) -> tuple[bytes, list[i
         if zlib.crc32(name.encode()) % CUT_EVERY == 0:
             cuts.append(size)
     end = NUL * (2 * BLOCK)  # two empty blocks end the archive
-    raw = b"".join(blocks) + end + NUL * (-(size + len(end)) % RECORD)
+    raw = b"".join((*blocks, end, NUL * (-(size + len(end)) % RECORD)))  # one copy of the whole, not three
     return raw, [*cuts, len(raw)]
 
 
@@ -173,7 +173,7 @@ def zip_bytes(members: dict[str, bytes], epoch: int, reuse: "Reuse | None" = Non
         offset += len(header) + len(packed)
     listing = b"".join(directory)
     end = struct.pack("<4s4H2LH", b"PK\x05\x06", 0, 0, len(members), len(members), len(listing), offset, 0)
-    return b"".join(parts) + listing + end
+    return b"".join((*parts, listing, end))
 
 
 ZIP64_LIMIT, UTF8_NAME = (1 << 31) - 1, 0x800
