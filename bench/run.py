@@ -75,6 +75,17 @@ def command_seconds(args: list[str], env: dict, repeat: int) -> float:
     return statistics.median(timed(once) for _ in range(repeat))
 
 
+def calibration() -> float:
+    """The time of a fixed pure-Python loop (dict stores), the best of 3: how fast this machine ran Python when
+    the figures were taken, to compare runs of one machine at different times (shared machines vary by tens of
+    per cent within an hour)."""
+    def loop():
+        table: dict = {}
+        for i in range(2_000_000):
+            table[i % 1000] = i
+    return min(timed(loop) for _ in range(3))
+
+
 def packing(path: Path) -> str:
     """How a target wrote `path`: a zip, a gzip tar (.tar.gz, .mbz), a folder of files, or one plain file."""
     if path.is_dir():
@@ -269,7 +280,8 @@ def main() -> None:
         return
     kinds = ([] if args.no_real else ["real"]) + [s.strip() for s in args.sizes.split(",") if s.strip()]
     results = {"machine": {"python": platform.python_version(), "system": platform.platform(),
-                           "cores": os.cpu_count(), "jobs": args.jobs, "source_date_epoch": source_epoch()},
+                           "cores": os.cpu_count(), "jobs": args.jobs, "source_date_epoch": source_epoch(),
+                           "calibration_s": [calibration()]},
                "targets": list(targets()), "runs": {}}
     print("times in seconds unless marked; ratio = serial build / standard-library write of the same bytes; "
           "-j = with --jobs (median of 3 below 2,100 competences); incr = rebuild after editing one competence "
@@ -282,6 +294,8 @@ def main() -> None:
         figures = child(kind, args.jobs)
         results["runs"][kind] = figures
         print(row(kind, figures), flush=True)
+    results["machine"]["calibration_s"].append(calibration())  # after: the machine may have changed meanwhile
+    print(f"calibration loop (before, after): {', '.join(f'{s:.3f} s' for s in results['machine']['calibration_s'])}")
     synthetic = [results["runs"][k] for k in kinds if k != "real"]
     if len(synthetic) >= 2:
         for figure in ("build", "check"):

@@ -22,6 +22,7 @@ def test_bench_smallest_size_writes_its_figures(tmp_path):
     assert done.returncode == 0, done.stderr
     results = json.loads(out.read_text(encoding="utf-8"))
     assert results["targets"] == list(targets())
+    assert len(results["machine"]["calibration_s"]) == 2 and min(results["machine"]["calibration_s"]) > 0
     run = results["runs"]["42"]
     assert FIGURES <= set(run)
     assert (run["competences"], run["courses"], run["jobs"]) == (42, 4, 2)

@@ -206,10 +206,10 @@ def test_unreachable_server(cli, studio, archive):
 
 
 def test_import_that_does_not_finish_in_time(cli, studio, archive):
-    studio.plan["states"] = ["In Progress"]
-    result = publish(cli, studio, archive, "--client-id", "musa", "--client-secret", "s3cret", "--timeout", "0.5")
+    studio.plan["states"] = ["In Progress"]  # two seconds: the token and the upload fit in them on a loaded machine
+    result = publish(cli, studio, archive, "--client-id", "musa", "--client-secret", "s3cret", "--timeout", "2")
     assert result.code == 1
-    assert "timeout: the import into" in result.err and "was still In Progress after 0.5 s" in result.err
+    assert "timeout: the import into" in result.err and "was still In Progress after 2 s" in result.err
     assert len(studio.log) > 3
 
 
