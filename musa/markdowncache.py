@@ -54,9 +54,9 @@ def save(out: Path, earlier: Cached, used: dict[str, str], complete: bool) -> No
     else:
         kept, live = {**earlier.parsed, **used}, earlier.live
         over = size(kept) - max(2 * live, FLOOR) if len(kept) > len(earlier.parsed) else 0
-        for text in list(kept) if over > 0 else ():
+        for text in list(kept) if over > 0 else ():  # the oldest first, until within the bound
+            over -= len(text) + len(kept.pop(text))
             if over <= 0:
                 break
-            over -= len(text) + len(kept.pop(text))
     if kept != earlier.parsed or live != earlier.live:
         write_cache(out / FILE, "markdown", FORMAT, (kept, live))

@@ -190,7 +190,7 @@ def test_the_files_olx_utils_renders_are_those_of_the_installed_olx_utils():
 
 
 def test_a_build_does_not_import_mako():
-    """The build command's imports (Mako and Pygments took a sixth of a rebuild command's time)."""
+    """The build command's imports (olx-utils, Mako and Pygments took 38 ms, some 7 % of a rebuild command)."""
     code = "import sys, musa.cli, musa.build; from musa.exporters import targets; targets(); " \
            "print(sorted(m for m in sys.modules if m.split('.')[0] in ('mako', 'pygments', 'olxutils')))"
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

@@ -215,9 +215,9 @@ def test_import_that_does_not_finish_in_time(cli, studio, archive):
 
 def test_a_deadline_that_comes_while_asking_again_reports_the_last_state(cli, studio, archive):
     studio.plan.update(states=["In Progress"], answers=1)
-    result = publish(cli, studio, archive, "--client-id", "musa", "--client-secret", "s3cret", "--timeout", "1")
+    result = publish(cli, studio, archive, "--client-id", "musa", "--client-secret", "s3cret", "--timeout", "2")
     assert result.code == 1
-    assert "was still In Progress after 1 s" in result.err and "Traceback" not in result.err
+    assert "was still In Progress after 2 s" in result.err and "Traceback" not in result.err
     assert [entry[0] for entry in studio.log] == ["token", "upload", "status"]
 
 
