@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var api = null;
+  var recorded = 0; /* interactions recorded in this session: their index where the LMS gives no _count */
 
   function search(win) {
     for (var depth = 0; win && depth < 500; depth += 1) {
@@ -64,15 +65,19 @@
       var mastery = get("cmi.student_data.mastery_score");
       return mastery !== "" && !isNaN(Number(mastery)) ? Number(mastery) / 100 : fallback;
     },
+    /* The attempt's suspend_data, unless the LMS starts a new attempt ("ab-initio"). An LMS that never says
+       "resume" (Open edX's SCORM block gives "") keeps it all the same. */
     resumed: function () {
-      return get("cmi.core.entry") === "resume" ? get("cmi.suspend_data") : "";
+      return get("cmi.core.entry") !== "ab-initio" ? get("cmi.suspend_data") : "";
     },
     begin: function () {
       var status = get("cmi.core.lesson_status");
       if (status === "not attempted" || status === "") { set("cmi.core.lesson_status", "incomplete"); }
     },
     record: function (item) {
-      var at = "cmi.interactions." + get("cmi.interactions._count") + ".";
+      var count = get("cmi.interactions._count");
+      var at = "cmi.interactions." + (/^\d+$/.test(count) ? count : String(recorded)) + ".";
+      recorded += 1;
       set(at + "id", item.id);
       set(at + "type", item.kind === "truefalse" ? "true-false" : "choice");
       set(at + "objectives.0.id", item.outcome);

@@ -2,6 +2,7 @@
 (function () {
   "use strict";
   var api = null;
+  var recorded = 0; /* interactions recorded in this session: their index where the LMS gives no _count */
   var NOT_INITIALIZED = "403";
 
   function search(win) {
@@ -53,15 +54,21 @@
       var passing = get("cmi.scaled_passing_score", true);
       return passing !== "" && !isNaN(Number(passing)) ? Number(passing) : fallback;
     },
+    /* The attempt's suspend_data, unless the LMS starts a new attempt ("ab-initio"). An LMS that never says
+       "resume" (Open edX's SCORM block gives "") keeps it all the same. */
     resumed: function () {
-      return get("cmi.entry") === "resume" ? get("cmi.suspend_data", true) : "";
+      return get("cmi.entry") !== "ab-initio" ? get("cmi.suspend_data", true) : "";
     },
     begin: function () {
       var status = get("cmi.completion_status");
-      if (status === "unknown" || status === "not attempted") { set("cmi.completion_status", "incomplete"); }
+      if (status === "unknown" || status === "not attempted" || status === "") {
+        set("cmi.completion_status", "incomplete");
+      }
     },
     record: function (item) {
-      var at = "cmi.interactions." + get("cmi.interactions._count") + ".";
+      var count = get("cmi.interactions._count");
+      var at = "cmi.interactions." + (/^\d+$/.test(count) ? count : String(recorded)) + ".";
+      recorded += 1;
       set(at + "id", item.id);
       set(at + "type", item.kind === "truefalse" ? "true-false" : "choice");
       set(at + "objectives.0.id", item.outcome);
