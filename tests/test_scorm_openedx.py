@@ -26,6 +26,7 @@ import pytest
 from lxml import etree, html
 
 from conftest import ROOT, require_tool
+from sco_learner import QUESTIONS, answer
 
 HOST = Path(__file__).resolve().parent  # holds the openedx_workbench package
 VERSIONS = {"scorm12": "SCORM_12", "scorm2004": "SCORM_2004"}  # the block's name for each target's version
@@ -208,19 +209,10 @@ class Learner:
                 self.browser.press("#next", "ENTER")
 
     def questions(self) -> list[dict]:
-        return self.sco("""return [].map.call(document.querySelectorAll('fieldset.question'), function (q) {
-            return {id: q.dataset.id, kind: q.dataset.kind, values: [].map.call(q.querySelectorAll('input'),
-            function (i) { return [i.value, i.dataset.correct === 'true', i.id]; })}; });""")
+        return self.sco(QUESTIONS)
 
     def answer(self, question: dict, right: bool) -> list[str]:
-        correct = [v for v, ok, _ in question["values"] if ok]
-        wrong = [v for v, ok, _ in question["values"] if not ok]
-        chosen = correct if right else ([wrong[0]] if question["kind"] != "multiple" else correct[:-1] + wrong[:1])
-        with self.browser.inside_frame(self.FRAME):
-            for value, _, element_id in question["values"]:
-                if value in chosen:
-                    self.browser.press(f"#{element_id}", "SPACE")
-        return chosen
+        return answer(self.browser, self.FRAME, question, right)
 
     def checked(self) -> list[tuple[str, str]]:
         return sorted(map(tuple, self.sco("""return [].map.call(document.querySelectorAll('#quiz input:checked'),

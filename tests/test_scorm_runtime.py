@@ -20,6 +20,7 @@ from lxml import etree
 
 from conftest import missing
 from musa.exporters.scorm_labels import LABELS
+from sco_learner import QUESTIONS, answer
 
 ROOT = Path(__file__).resolve().parent.parent
 SCORM_AGAIN = ROOT / "node_modules" / "scorm-again" / "dist" / "scorm-again.js"
@@ -109,20 +110,10 @@ class Lms:
         return self.browser.run(f"var e = document.querySelector('{css}'); return !!e && !e.hidden")
 
     def questions(self) -> list[dict]:
-        return self.sco("""return [].map.call(document.querySelectorAll('fieldset.question'), function (q) {
-            return {id: q.dataset.id, kind: q.dataset.kind, values: [].map.call(q.querySelectorAll('input'),
-            function (i) { return [i.value, i.dataset.correct === 'true', i.id]; })}; });""")
+        return self.sco(QUESTIONS)
 
     def answer(self, question: dict, right: bool) -> list[str]:
-        """Answer with the keyboard: Space on each chosen radio or checkbox; returns the chosen values."""
-        correct = [v for v, ok, _ in question["values"] if ok]
-        wrong = [v for v, ok, _ in question["values"] if not ok]
-        chosen = correct if right else ([wrong[0]] if question["kind"] != "multiple" else correct[:-1] + wrong[:1])
-        with self.browser.inside_frame("#sco"):
-            for value, _, element_id in question["values"]:
-                if value in chosen:
-                    self.browser.press(f"#{element_id}", "SPACE")
-        return chosen
+        return answer(self.browser, "#sco", question, right)
 
     def submit(self) -> None:
         with self.browser.inside_frame("#sco"):
