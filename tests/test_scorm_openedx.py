@@ -23,6 +23,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+import requests
 from lxml import etree, html
 
 from conftest import ROOT, require_tool
@@ -47,7 +48,6 @@ class Workbench:
     """The workbench server: fills a block with a package as Studio does, and reads what a block kept."""
 
     def __init__(self, base: str, log: Path):
-        import requests
         self.base, self.log, self.blocks = base, log, itertools.count()
         self.session = requests.Session()
         self.session.get(f"{base}/scenario/scorm-0/").raise_for_status()  # Django's CSRF cookie
@@ -227,7 +227,7 @@ class Learner:
     def settled(self, name: str, expected, timeout: float = 10.0):
         """The block's value for `name` once it is `expected` (or satisfies it, when a function), or after
         `timeout`: the block's page sends the SCO's values in the background."""
-        test = expected if callable(expected) else expected.__eq__
+        test = expected if callable(expected) else (lambda value: value == expected)
         deadline = time.monotonic() + timeout
         while not test(value := self.workbench.value(self.block, name)) and time.monotonic() < deadline:
             time.sleep(0.1)
