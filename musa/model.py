@@ -15,6 +15,13 @@ def _loc():
     return field(default=NOWHERE, compare=False, repr=False)
 
 
+def _source():
+    """The digest of what a part of a competence was made from: its file, where in it, and any Markdown it reads.
+    Set by the load stage only (`resolve.sourced`), so that the renders that read the part hash this instead of the
+    part (musa/memo.py); a copy made otherwise (`dataclasses.replace`) has none and is hashed by its content."""
+    return field(default="", init=False, compare=False, repr=False)
+
+
 @dataclass(frozen=True)
 class Text:
     """A text in one or more languages; English is always present."""
@@ -48,6 +55,7 @@ class Outcome:
     id: str
     text: Text
     loc: Loc = _loc()
+    source: str = _source()
 
 
 @dataclass(frozen=True)
@@ -57,6 +65,7 @@ class Lesson:
     body: Text
     outcomes: tuple[str, ...]
     loc: Loc = _loc()
+    source: str = _source()
 
 
 @dataclass(frozen=True)
@@ -77,6 +86,7 @@ class Question:
     choices: tuple[Choice, ...]
     explanation: Text
     loc: Loc = _loc()
+    source: str = _source()
 
     @property
     def answer(self) -> bool | None:
@@ -89,6 +99,7 @@ class Quiz:
     title: Text
     questions: tuple[Question, ...]
     loc: Loc = _loc()
+    source: str = _source()
 
     def count(self, kind: str) -> int:
         return sum(1 for q in self.questions if q.kind == kind)
@@ -108,6 +119,7 @@ class Criterion:
     outcomes: tuple[str, ...]
     levels: tuple[RubricLevel, ...]
     loc: Loc = _loc()
+    source: str = _source()
 
     @property
     def max_points(self) -> float:
@@ -125,6 +137,7 @@ class Assignment:
     rubric: tuple[Criterion, ...]
     outcomes: tuple[Outcome, ...] = ()
     loc: Loc = _loc()
+    source: str = _source()
 
     @property
     def max_points(self) -> float:

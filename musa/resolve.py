@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from .calendar import DAY, WEEK, as_date, week_of, week_starts
 from .model import (Assignment, Assumption, Band, Choice, Competence, Course, CourseCompetence, Criterion, Day,
                     Exercise, FaceToFaceDay, Lesson, Outcome, Partner, Placement, Programme, Project, Question, Quiz,
@@ -67,7 +69,23 @@ def competence(doc: Document, sources: Sources) -> Competence:
                       doc.key_loc(()))
     object.__setattr__(made, "source", sources.fingerprints.get(doc.path, ""))  # frozen, and not an init field
     object.__setattr__(made, "file_source", sources.file_digests.get(doc.path, ""))
+    if made.file_source:
+        sourced(made)
     return made
+
+
+def sourced(made: Competence) -> None:
+    """Give each part of a competence the digest of what it was made from (see `model._source`): the digest of
+    the competence's file, the part's kind and key path, and for a lesson the digest of its text (its Markdown
+    may come from a file of its own)."""
+    file = made.file_source
+    quiz, work = made.quiz, made.assignment
+    parts = (*made.outcomes, quiz, *quiz.questions, work, *work.rubric, *work.outcomes)
+    for part in parts:
+        object.__setattr__(part, "source", f"{file} {type(part).__name__} {part.loc.where}")
+    for lesson in made.lessons:
+        body = hashlib.sha256(repr(lesson.body.items).encode()).hexdigest()
+        object.__setattr__(lesson, "source", f"{file} Lesson {lesson.loc.where} {body}")
 
 
 def _course_competences(data, competences: dict, plan=None) -> tuple[CourseCompetence, ...]:

@@ -126,20 +126,46 @@ def test_value_digests_ignore_sharing_and_use_the_source_digest(real_copy):
 
 def test_a_memo_key_holds_each_part_of_the_model_by_its_value(real_copy):
     question = load(real_copy).project.competences[0].quiz.questions[0]
-    equal = dataclasses.replace(question)  # another object, the same value
+    again = load(real_copy).project.competences[0].quiz.questions[0]  # another load: another object, same source
+    assert question.source and again is not question
+    equal = dataclasses.replace(question)  # a copy made otherwise: no source, hashed by its content
     changed = dataclasses.replace(question, prompt=Text.of("Another prompt"))
     memo.forget_parts()
     try:
         remembered = memo.Memo(b"settings")
         key = remembered.key("render", {"item": (question, "x")})
         assert remembered.key("render", {"item": (question, "x")}) == key  # its digest taken again
-        assert remembered.key("render", {"item": (equal, "x")}) == key
-        assert remembered.key("render", {"item": (changed, "x")}) != key
+        assert remembered.key("render", {"item": (again, "x")}) == key
+        copied = remembered.key("render", {"item": (equal, "x")})
+        assert remembered.key("render", {"item": (dataclasses.replace(question), "x")}) == copied
+        assert remembered.key("render", {"item": (changed, "x")}) not in (key, copied)
         assert remembered.key("render", {"item": (question, "y")}) != key
         assert remembered.key("other", {"item": (question, "x")}) != key
         assert memo.Memo(b"other settings").key("render", {"item": (question, "x")}) != key
     finally:
         memo.forget_parts()
+
+
+def test_each_part_of_a_competence_has_the_digest_of_what_it_was_made_from(real_copy, tmp_path):
+    project = tmp_path / "musa"
+    shutil.copytree(real_copy, project)
+    before = load(project).project.competences[0]
+    parts = lambda comp: [comp.quiz, *comp.quiz.questions, comp.assignment, *comp.assignment.rubric,  # noqa: E731
+                          *comp.assignment.outcomes, *comp.outcomes, *comp.lessons]
+    sources = [part.source for part in parts(before)]
+    assert all(sources) and len(set(sources)) == len(sources)
+    lesson = before.lessons[0]
+    markdown = project / "content" / "lessons" / before.id / f"{lesson.id}.md"
+    # the lesson's Markdown is a file of its own: editing it changes that lesson's source alone
+    markdown.write_text(markdown.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    after = [part.source for part in parts(load(project).project.competences[0])]
+    first = len(sources) - len(before.lessons)
+    assert after[first] != sources[first]
+    assert after[:first] + after[first + 1:] == sources[:first] + sources[first + 1:]
+    path = project / before.loc.path  # editing the competence's file changes every part's source
+    path.write_text(path.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    edited = [part.source for part in parts(load(project).project.competences[0])]
+    assert not set(edited) & set(sources)
 
 
 def test_a_competence_without_lessons_is_hashed_by_its_file_alone(real_copy, tmp_path):
