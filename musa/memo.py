@@ -24,6 +24,16 @@ from .model import Assignment, Competence, Criterion, Lesson, Outcome, Question,
 # The parts of the model that the renders of every target read (each in several targets' renders): hashed once,
 # however many keys they are in.
 SHARED_PARTS = (Competence, Lesson, Quiz, Question, Assignment, Criterion, Outcome)
+# ... and the types an exporter remembers and then passes on to other renders (see `share`).
+_SHARED: list[type] = list(SHARED_PARTS)
+
+
+def share(*types: type) -> None:
+    """Hash the values of `types` once in keys, like the parts of the model. A value of one of them that a render
+    returns stands in later keys for that render's own key: it was made from nothing else (an exporter that
+    remembers a page's plan, then the page's files, hashes the plan's inputs once, not the plan)."""
+    _SHARED.extend(t for t in types if t not in _SHARED)
+    forget_parts()
 
 
 class Memo:
@@ -49,6 +59,9 @@ class Memo:
         else:
             self.taken += 1
         self.kept[key] = found
+        parts = _PARTS[0]
+        if type(found) in parts.shared:
+            parts.stand(found, key)
         return found
 
 
@@ -56,16 +69,19 @@ _ACTIVE: list[Memo] = []
 
 
 def _parts() -> ValueDigests:
-    return ValueDigests(SHARED_PARTS, source=lambda value: getattr(value, "source", ""))
+    return ValueDigests(tuple(_SHARED), source=lambda value: getattr(value, "source", ""))
 
 
-_PARTS = [_parts()]
+_PARTS: list[ValueDigests] = []
 
 
 def forget_parts() -> None:
     """Let go of the digests of the parts of the model hashed so far (they keep it alive): at the start and end
     of a build's renders in each process."""
-    _PARTS[0] = _parts()
+    _PARTS[:] = [_parts()]
+
+
+forget_parts()
 
 
 @contextlib.contextmanager

@@ -312,8 +312,10 @@ def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, m
     monkeypatch.setattr(memo.Memo, "render", counted)
     build_json(cli, project, out, "--jobs", "1")
     assert {"MoodleExporter.activity_files", "MoodleExporter.question_categories", "OlxExporter.chapter_files",
-            "ScormExporter.sco_page", "ScormExporter.sheet_page"} <= set(counts)
-    untouched = {"ScormExporter.sheet_page", "MoodleExporter.question_categories"}  # the lesson is in neither
+            "ScormExporter.sco_page", "ScormExporter.sheet_page", "MoodlePlanner.lesson_page",
+            "MoodlePlanner.question", "MoodlePlanner.assignment_activity", "MoodleExporter.html"} <= set(counts)
+    untouched = {"ScormExporter.sheet_page", "MoodleExporter.question_categories",  # the lesson is in none
+                 "MoodlePlanner.question", "MoodlePlanner.assignment_activity"}
     for what, (rendered, taken) in counts.items():  # the lesson's Moodle page, OLX chapter and SCO page
         assert taken > 8 * rendered and (rendered > 0) == (what not in untouched), (what, counts)
     counts.clear()
@@ -453,7 +455,8 @@ def test_a_damaged_or_foreign_markdown_cache_is_not_used(reference, real_copy, t
     assert texts
     cached.write_bytes(b"\x80garbage" if damage == "bytes" else
                        pickle.dumps((("written by other code",), ({text: "<p>not this</p>" for text in texts}, 1))))
-    (tmp_path / building.CACHE_FILE).unlink()  # every unit again, with that cache at hand
+    (tmp_path / building.CACHE_FILE).unlink()  # every unit and every render again, with that cache at hand
+    shutil.rmtree(tmp_path / packs.FOLDER)
     build_json(cli, real_copy, tmp_path)
     assert tree(tmp_path) == reference
     assert markdowncache.read(tmp_path).parsed == texts

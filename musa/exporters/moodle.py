@@ -158,7 +158,7 @@ class MoodleExporter(Exporter):
         return self.render_template("questions/category.xml", item=item, time=time)
 
     def plan(self, course: Course) -> Plan:
-        return MoodlePlanner(self.project, course, self.lang, self.html).plan()
+        return MoodlePlanner(self.project, course, self.lang, self.html, self.remember).plan()
 
     def members(self, course: Course) -> dict[str, bytes]:
         plan = self.plan(course)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from .. import memo
 from ..markdown import to_html
 from ..model import Assignment, Course, Programme, Question, Quiz, SelfAssessment, Text
 
@@ -116,6 +117,9 @@ class Plan:
         return tuple(a for s in self.sections for a in s.activities)
 
 
+memo.share(Activity, QuestionSpec)  # each activity's files, and each quiz's questions, are keyed by these
+
+
 def fmt(value: float) -> str:
     return f"{value:g}"
 
@@ -137,10 +141,14 @@ def lesson_weeks(cc) -> dict[int, list]:
 
 
 class MoodlePlanner:
-    """Decides the sections and activities of one course from the model; templates render them."""
+    """Decides the sections and activities of one course from the model; templates render them.
 
-    def __init__(self, project, course: Course, lang: str, html):
-        self.project, self.course, self.lang, self.html = project, course, lang, html
+    A page, question, assignment or HTML fragment is planned from what its method is given alone, through the
+    target's `remember` (musa/memo.py): a rebuild takes those whose inputs are unchanged from the last build, and
+    the activities' files are keyed by them as planned, not by their HTML."""
+
+    def __init__(self, project, course: Course, lang: str, html, remember):
+        self.project, self.course, self.lang, self._html, self.remember = project, course, lang, html, remember
         self.programme = project.programme(course.programme)
         self.threshold = self.programme.pass_threshold
 
@@ -150,9 +158,13 @@ class MoodlePlanner:
     def md(self, text: Text | None) -> str:
         return str(to_html(self.tr(text))) if text is not None else ""
 
+    def html(self, name: str, **context) -> str:
+        """An HTML fragment (see MoodleExporter.html), remembered by what it is given."""
+        return self.remember(self._html, name=name, **context)
+
     def plan(self) -> Plan:
         course = self.course
-        summary = self.html("summary", course=course, programme=self.programme)
+        summary = self._html("summary", course=course, programme=self.programme)  # one a course: not remembered
         sections = self.role_sections() if course.kind == "role" else self.workshop_sections()
         overview = Section(0, None, summary, self.front_activities())
         events = tuple(Event(f"Face-to-face day: {self.tr(d.title)}", self.md(d.agenda),
@@ -197,8 +209,10 @@ class MoodlePlanner:
 
     def lesson(self, cc, lesson) -> Activity:
         comp = cc.competence
-        return Activity("page", f"{comp.id}-{lesson.id}", clip(f"{comp.code} {self.tr(lesson.title)}"), "",
-                        content=self.md(lesson.body))
+        return self.remember(self.lesson_page, key=f"{comp.id}-{lesson.id}", code=comp.code, lesson=lesson)
+
+    def lesson_page(self, key: str, code: str, lesson) -> Activity:
+        return Activity("page", key, clip(f"{code} {self.tr(lesson.title)}"), "", content=self.md(lesson.body))
 
     def competence_quiz(self, cc) -> Activity:
         comp = cc.competence
@@ -239,7 +253,7 @@ class MoodlePlanner:
     # Activities.
 
     def quiz(self, key: str, quiz: Quiz, name: str, codes: tuple[str, ...]) -> Activity:
-        questions = tuple(self.question(key, q) for q in quiz.questions)
+        questions = tuple(self.remember(self.question, key=key, q=q) for q in quiz.questions)
         grade = 10.0
         intro = self.html("quiz", quiz=quiz, threshold=self.threshold)
         return Activity("quiz", f"{key}-quiz", clip(name), intro, "quiz", questions=questions, grade=grade,
@@ -262,12 +276,17 @@ class MoodlePlanner:
 
     def assignment(self, key: str, work: Assignment, kind: str, opens, due, codes, intro: str | None = None
                    ) -> Activity:
+        return self.remember(self.assignment_activity, key=key, work=work, kind=kind, opens=opens, due=due,
+                             codes=codes, intro=intro, threshold=self.threshold)
+
+    def assignment_activity(self, key: str, work: Assignment, kind: str, opens, due, codes, intro: str | None,
+                            threshold: float) -> Activity:
         rubric = tuple(RubricCriterion(self.tr(c.title), tuple(
             Level(level.points, f"{self.tr(level.label)}: {self.tr(level.descriptor)}") for level in c.levels))
             for c in work.rubric)
         return Activity("assign", f"{key}-{work.id}", clip(self.tr(work.title)),
-                        intro if intro is not None else self.html("prompt", work=work), kind,
-                        grade=100.0, gradepass=round(100 * self.threshold, 5), rubric=rubric,
+                        intro if intro is not None else self._html("prompt", work=work), kind,
+                        grade=100.0, gradepass=round(100 * threshold, 5), rubric=rubric,
                         rubric_name=clip(f"Rubric: {self.tr(work.title)}"), opens=opens, due=due, competences=codes)
 
     def self_assessment(self, check: SelfAssessment) -> Activity:
