@@ -311,59 +311,69 @@ def write_archive(path: Path, members: dict[str, bytes], epoch: int | None = Non
     return len(data)
 
 
-def stage_tree(folder: Path, files: dict[str, bytes]) -> Path:
-    """Write a whole folder of files under a hidden name beside `folder`; return that name.
+def stage_tree(folder: Path, files: dict[str, bytes], noted: Reuse | None = None) -> tuple[Path, str]:
+    """Write a whole folder of files under a hidden name beside `folder`; return that name and the folder's stat
+    signature (what `survey.stat_signature` takes of it, here without a second walk).
 
     A file whose bytes are those of the same file in the folder already in place is hard-linked from it, not
     written again: creating a file costs far more than linking one, and a rebuild changes few files of a folder.
-    Only a plain file with FILE_MODE and the very bytes is linked; the folder in place is never written to."""
+    Only a plain file with FILE_MODE, linked nowhere else, holding the very bytes is linked; the folder in place is
+    never written to. A file this build's unit wrote last time (noted, see `reusing`) is known by its signature;
+    any other is read and compared. `noted`: the signatures of the files written last time, by the key of what
+    they hold (noted: the `written` of a folder's `Reuse` in a unit's note); it gets those of the files now."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     previous = str(folder) if folder.is_dir() and not folder.is_symlink() else None
+    noted = noted or Reuse()
+    signature = hashlib.sha256()
     made: set[str] = set()
     try:
-        for name in sorted(files):
-            target = os.path.join(temporary, check_member(name))
+        for name in sorted(files, key=lambda n: n.split("/")):  # the order a walk of the folder takes them in
+            data, target = files[name], os.path.join(temporary, check_member(name))
             parent = os.path.dirname(target)
             if parent not in made:
                 os.makedirs(parent, exist_ok=True)
                 made.add(parent)
-            if previous is not None and _link_if_same(os.path.join(previous, name), target, files[name]):
-                continue
-            with open(target, "wb") as handle:
-                os.fchmod(handle.fileno(), FILE_MODE)  # whatever the umask
-                handle.write(files[name])
+            key = piece_key(name.encode(), data)
+            found = None if previous is None else _link_if_same(os.path.join(previous, name), target, data,
+                                                                noted.pieces.get(key))
+            if found is None:
+                with open(target, "wb") as handle:
+                    os.fchmod(handle.fileno(), FILE_MODE)  # whatever the umask
+                    handle.write(data)
+                    handle.flush()
+                    st = os.fstat(handle.fileno())
+                found = (st.st_size, st.st_mtime_ns, st.st_ino)
+            noted.written.setdefault(key, found)  # for a folder, a piece is a file: its signature
+            signature.update(f"{name}\0{found[0]}:{found[1]}:{found[2]}\0".encode())
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
-    return temporary
+    return temporary, signature.hexdigest()
 
 
-def _link_if_same(existing: str, target: str, data: bytes) -> bool:
+def _link_if_same(existing: str, target: str, data: bytes, written: tuple | None = None) -> tuple | None:
     """Hard-link `existing` as `target` when it is a plain file (not a link, linked nowhere else) with FILE_MODE
-    holding exactly `data`; False, linking nothing, otherwise (absent, different, replaced meanwhile, or on a file
-    system without hard links)."""
+    holding exactly `data`: known without reading it when its size, time and inode are those `written` noted as
+    the build wrote it, else read and compared. Return its size, time and inode; None, linking nothing,
+    otherwise (absent, different, replaced meanwhile, or on a file system without hard links)."""
     try:
-        descriptor = os.open(existing, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError:
-        return False
-    try:
-        st = os.fstat(descriptor)
+        st = os.lstat(existing)
         if (not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != FILE_MODE or st.st_nlink != 1
                 or st.st_size != len(data)):
-            return False
-        with os.fdopen(os.dup(descriptor), "rb") as handle:
-            if handle.read(len(data) + 1) != data:
-                return False
+            return None
+        found = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if found != written:
+            with open(os.open(existing, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
+                if os.fstat(handle.fileno()).st_ino != st.st_ino or handle.read(len(data) + 1) != data:
+                    return None
         os.link(existing, target, follow_symlinks=False)
         if os.lstat(target).st_ino != st.st_ino:  # replaced between the check and the link
             os.unlink(target)
-            return False
+            return None
     except OSError:
-        return False
-    finally:
-        os.close(descriptor)
-    return True
+        return None
+    return found
 
 
 def swap_tree(temporary: Path, folder: Path) -> Path | None:
@@ -413,14 +423,17 @@ class Staged:
     temporary: Path
     path: Path
     tree: bool
+    signature: str | None = None  # of a folder, taken while staging it (see `stage_tree`)
 
 
-def stage_any(path: Path, data: bytes | dict[str, bytes]) -> Staged:
+def stage_any(path: Path, data: bytes | dict[str, bytes], reusing: Reusing | None = None) -> Staged:
     """Stage a file (bytes) or a whole folder (a dict of its files by relative name) beside `path`, not yet
-    flushed to disk: `Staging.commit` makes every staged piece durable at once before renaming any."""
+    flushed to disk: `Staging.commit` makes every staged piece durable at once before renaming any. A folder
+    links the files it wrote last time from `reusing`, and notes those it writes now there (see `stage_tree`)."""
     if isinstance(data, bytes):
         return Staged(stage(path, data, durable=False), path, False)
-    return Staged(stage_tree(path, data), path, True)
+    temporary, signature = stage_tree(path, data, reusing.reuse(path.name) if reusing is not None else None)
+    return Staged(temporary, path, True, signature)
 
 
 def _find_syncfs():

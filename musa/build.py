@@ -319,8 +319,9 @@ def _render(unit: Unit) -> list[StagedArchive]:
     done: list[StagedArchive] = []
     try:
         for path, data in sorted(rendered.items()):
-            staged = archive.stage_any(path, data)
-            done.append(StagedArchive(staged, data_digest(data), rendered_size(data), stat_signature(staged.temporary)))
+            staged = archive.stage_any(path, data, reusing)
+            signature = staged.signature if staged.tree else stat_signature(staged.temporary)
+            done.append(StagedArchive(staged, data_digest(data), rendered_size(data), signature))
     except BaseException:
         _discard(done)
         raise

@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import io
+import os
 import sys
 import tarfile
 import zipfile
@@ -16,6 +17,7 @@ from hypothesis import strategies as st
 
 from musa import archive
 from musa.archive import DEFAULT_EPOCH, UnsafeMember, archive_bytes, write_archive
+from musa.survey import stat_signature
 
 MEMBERS = {"b/second.txt": b"two", "a.txt": b"one", "course/course.xml": b"<course/>"}
 
@@ -82,14 +84,14 @@ def test_tar_written_directly_is_what_tarfile_writes(members, epoch):
 def staged_folder(tmp_path, files):
     """Stage `files` as the folder `out/course` and swap it into place; the folder."""
     folder = tmp_path / "out" / "course"
-    archive.Removal([old for old in [archive.swap_tree(archive.stage_tree(folder, files), folder)] if old]).wait()
+    archive.Removal([old for old in [archive.swap_tree(archive.stage_tree(folder, files)[0], folder)] if old]).wait()
     return folder
 
 
 def test_a_restaged_folder_links_only_the_files_whose_bytes_are_unchanged(tmp_path):
     folder = staged_folder(tmp_path, {"a/same.xml": b"<same/>", "a/edited.xml": b"<old/>", "gone.txt": b"x"})
     before = {name: (folder / name).stat().st_ino for name in ("a/same.xml", "a/edited.xml")}
-    temporary = archive.stage_tree(folder, {"a/same.xml": b"<same/>", "a/edited.xml": b"<new/>", "new.txt": b"y"})
+    temporary, _ = archive.stage_tree(folder, {"a/same.xml": b"<same/>", "a/edited.xml": b"<new/>", "new.txt": b"y"})
     assert (temporary / "a/same.xml").stat().st_ino == before["a/same.xml"]  # linked, not written again
     assert (temporary / "a/edited.xml").stat().st_ino != before["a/edited.xml"]
     assert (folder / "a/edited.xml").read_bytes() == b"<old/>"  # the folder in place is not written to
@@ -122,11 +124,44 @@ def test_a_file_that_is_not_exactly_what_was_written_is_never_linked(tmp_path):
     (folder / "link").symlink_to(elsewhere)
     (tmp_path / "second-name").hardlink_to(folder / "shared")
     (folder / "bytes").write_bytes(b"DATA")
-    temporary = archive.stage_tree(folder, {n: b"data" for n in ("mode", "link", "shared", "bytes")})
+    temporary, _ = archive.stage_tree(folder, {n: b"data" for n in ("mode", "link", "shared", "bytes")})
     for name in ("mode", "link", "shared", "bytes"):
         staged = temporary / name
         assert not staged.is_symlink() and staged.stat().st_nlink == 1, name
         assert staged.read_bytes() == b"data" and staged.stat().st_mode & 0o777 == 0o644, name
+
+
+def test_a_staged_folder_comes_with_the_signature_a_walk_of_it_takes(tmp_path):
+    files = {"a-c.xml": b"1", "a/b.xml": b"22", "a.x": b"333", "a/b/c.xml": b"4", "b": b"", "a/a.xml": b"5"}
+    folder = staged_folder(tmp_path, {**files, "a-c.xml": b"one"})
+    temporary, signature = archive.stage_tree(folder, files)  # some files linked, some written
+    assert signature == stat_signature(temporary)
+    archive.Removal([archive.swap_tree(temporary, folder)]).wait()
+    assert signature == stat_signature(folder)  # renaming keeps each file's size, time and inode
+
+
+def test_a_file_noted_as_written_is_linked_by_its_signature_and_any_other_only_when_its_bytes_match(tmp_path):
+    folder = tmp_path / "out" / "course"
+    files = {"same.xml": b"<same/>", "rewritten.xml": b"<same/>", "edited.xml": b"<old/>"}
+    first = archive.Reuse()
+    temporary, _ = archive.stage_tree(folder, files, first)
+    archive.swap_tree(temporary, folder)
+    noted = first.written
+    assert len(noted) == 3 and all(len(value) == 3 for value in noted.values())  # size, time, inode of each file
+    inodes = {name: (folder / name).stat().st_ino for name in files}
+    (folder / "rewritten.xml").unlink()
+    (folder / "rewritten.xml").write_bytes(b"<same/>")  # the same bytes, another inode: read, then linked
+    (folder / "rewritten.xml").chmod(0o644)
+    edited = folder / "edited.xml"
+    mtime = edited.stat().st_mtime_ns
+    edited.write_bytes(b"<OLD/>")  # other bytes of the same size in the same inode, its time put back
+    os.utime(edited, ns=(mtime, mtime))
+    temporary, signature = archive.stage_tree(folder, {**files, "edited.xml": b"<new/>"},
+                                              archive.Reuse(folder, "", noted))
+    assert (temporary / "same.xml").stat().st_ino == inodes["same.xml"]
+    assert (temporary / "rewritten.xml").stat().st_ino == (folder / "rewritten.xml").stat().st_ino
+    assert (temporary / "edited.xml").read_bytes() == b"<new/>"  # its bytes are not those noted: written
+    assert signature == stat_signature(temporary)
 
 
 @settings(max_examples=200, deadline=None)
