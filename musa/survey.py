@@ -9,39 +9,17 @@ anything goes wrong there, the build stats the files itself: the survey only sav
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
-import pickle
 import select
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+from .signatures import stat_signature
 
-def stat_signature(path: Path) -> str | None:
-    """Size, modification time and inode of a file, or of every file of a folder: what changes when the
-    archive is edited, replaced or deleted. None when it is absent."""
-    try:
-        if not path.is_dir():
-            st = path.stat()
-            return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
-        digest = hashlib.sha256()
-        _stat_tree(str(path), "", digest)
-        return digest.hexdigest()
-    except OSError:
-        return None
-
-
-def _stat_tree(folder: str, prefix: str, digest) -> None:
-    with os.scandir(folder) as found:
-        entries = sorted(found, key=lambda e: e.name)
-    for entry in entries:
-        if entry.is_dir(follow_symlinks=False):
-            _stat_tree(entry.path, f"{prefix}{entry.name}/", digest)
-        else:
-            st = entry.stat(follow_symlinks=False)
-            digest.update(f"{prefix}{entry.name}\0{st.st_size}:{st.st_mtime_ns}:{st.st_ino}\0".encode())
+__all__ = ["Survey", "recorded", "stat_signature"]
 
 
 def recorded(units: dict) -> list[str]:
@@ -65,13 +43,23 @@ class Survey:
         self.taken: dict[str, str | None] | None = None
         if cache is None:
             return
-        package_parent = Path(__file__).resolve().parent.parent
         try:
+            units = json.loads(cache.read_text(encoding="utf-8")).get("units", {})
+            names = "".join(f"{name}\0" for name in recorded(units) if "\0" not in name).encode("utf-8",
+                                                                                          "surrogateescape")
+        except (OSError, ValueError, AttributeError):
+            return  # no cache to survey: the build reads none either
+        package_parent = Path(__file__).resolve().parent.parent
+        try:  # without site-packages (-S): it needs none, and its start is most of what it costs
             self.process = subprocess.Popen(
-                [sys.executable, "-c", "from musa.survey import main; main()", str(cache)], cwd=package_parent,
-                stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+                [sys.executable, "-S", "-c", "from musa.signatures import main; main()", str(cache.parent)],
+                cwd=package_parent, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
         except OSError:
             self.process = None
+            return
+        # the names go in from a thread: more than a pipe holds would block this process until the other reads
+        threading.Thread(target=_send, args=(self.process.stdin, names), daemon=True,
+                         name="musa-survey-names").start()
 
     def signatures(self) -> dict[str, str | None]:
         """What the second process found (waiting for it); empty when there is none or it failed."""
@@ -80,8 +68,7 @@ class Survey:
             if self.process is not None:
                 try:
                     payload = self._read()
-                    found = pickle.loads(payload) if payload and self.process.wait() == 0 else {}
-                    self.taken = found if isinstance(found, dict) else {}
+                    self.taken = _answer(payload) if payload is not None and self.process.wait() == 0 else {}
                 except Exception:
                     self.taken = {}
                 self.close()
@@ -114,10 +101,17 @@ class Survey:
         self.close()
 
 
-def main() -> None:
-    """The second process: the signatures of the archives the cache file named on the command line records, as a
-    pickle on standard output."""
-    cache = Path(sys.argv[1])
-    units = json.loads(cache.read_text(encoding="utf-8")).get("units", {})
-    signatures = {name: stat_signature(cache.parent / name) for name in recorded(units)}
-    sys.stdout.buffer.write(pickle.dumps(signatures, protocol=pickle.HIGHEST_PROTOCOL))
+def _send(pipe, names: bytes) -> None:
+    try:
+        pipe.write(names)
+        pipe.close()
+    except (OSError, ValueError):
+        pass  # the process ended early, or was ended: its answer (or none) says so
+
+
+def _answer(payload: bytes) -> dict[str, str | None]:
+    """The signatures in the second process's answer (see musa/signatures.py), by archive name."""
+    parts = payload.decode("utf-8", "surrogateescape").split("\0")
+    if len(parts) % 2 != 1 or parts[-1]:
+        return {}  # not what it writes: an incomplete answer
+    return {name: signature or None for name, signature in zip(parts[0:-1:2], parts[1:-1:2])}

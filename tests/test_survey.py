@@ -6,6 +6,7 @@ from pathlib import Path
 from conftest import build_json
 import musa.build as building
 from musa import archive
+from musa import survey as survey_module
 from musa.survey import Survey, stat_signature
 
 
@@ -65,3 +66,23 @@ def test_leaving_the_survey_unasked_ends_its_process(minimal, tmp_path, cli):
         process = survey.process
         assert process is not None
     assert process.returncode is not None and survey.process is None
+
+
+def test_more_names_than_a_pipe_holds_all_come_back(tmp_path):
+    names = [f"olx/course-{i:05d}-{'x' * 40}.tar.gz" for i in range(4000)]
+    units = {f"olx/course-{i:05d}": {"key": "k", "archives": {name: {"digest": "d"}}} for i, name in enumerate(names)}
+    (tmp_path / building.CACHE_FILE).write_text(json.dumps({"units": units}), encoding="utf-8")
+    (tmp_path / "olx").mkdir()
+    present = names[0]
+    (tmp_path / present).write_bytes(b"an archive")
+    with building.survey(tmp_path) as survey:
+        found = survey.signatures()
+    assert sorted(found) == names  # some 250 KB of names: more than a pipe holds, sent from a thread
+    assert found[present] == stat_signature(tmp_path / present)
+    assert sum(signature is None for signature in found.values()) == len(names) - 1
+
+
+def test_an_answer_cut_short_is_not_taken():
+    assert survey_module._answer(b"a\x00sig\x00b\x00\x00") == {"a": "sig", "b": None}
+    for cut in (b"a\x00sig\x00b\x00", b"a\x00sig", b"a"):
+        assert survey_module._answer(cut) == {}
