@@ -106,10 +106,13 @@ def settings_digest(exporter: Exporter) -> bytes:
     return digest.digest()
 
 
-def unit_key(exporter: Exporter, course: Course | None, part: str | None, slices: ValueDigests) -> str:
-    """Everything a unit's bytes depend on: the target's settings and the digest of the model slice the unit reads
-    (`slices` hashes each course and competence once, however many units read it)."""
-    return hashlib.sha256(settings_digest(exporter) + slices.of(exporter.inputs(course, part))).hexdigest()
+def unit_key(exporter: Exporter, course: Course | None, part: str | None, slices: ValueDigests,
+             settings: bytes | None = None) -> str:
+    """Everything a unit's bytes depend on: the target's settings (`settings_digest`, taken once per target by a
+    caller that keys many units) and the digest of the model slice the unit reads (`slices` hashes each course
+    and competence once, however many units read it)."""
+    settings = settings_digest(exporter) if settings is None else settings
+    return hashlib.sha256(settings + slices.of(exporter.inputs(course, part))).hexdigest()
 
 
 def data_digest(data: bytes | dict[str, bytes]) -> str:
@@ -284,13 +287,14 @@ _EXPORTERS: dict[str, Exporter] = {}
 
 
 _REUSE = [True]  # whether units take compressed pieces from the archives they wrote last time (not with --force)
+_ALL_USED = [True]  # whether the build keeps only the Markdown its units use (it renders them all), see markdowncache
 
 
 def _start_worker(exporters: dict[str, Exporter], parsed: dict[str, str], parent: int | None = None,
-                  reuse: bool = True) -> None:
+                  reuse: bool = True, all_used: bool = True) -> None:
     _EXPORTERS.clear()
     _EXPORTERS.update(exporters)
-    _REUSE[0] = reuse
+    _REUSE[0], _ALL_USED[0] = reuse, all_used
     markdown.use_parsed(parsed)
     memo.forget_parts()
     if parent is not None:
@@ -355,7 +359,7 @@ def _render_batch(units: tuple[Unit, ...]) -> tuple[list[Done], dict[str, str]]:
         for _, archives, _ in done:
             _discard(archives)
         raise
-    return done, markdown.take_used()
+    return done, markdown.take_used(new_only=not _ALL_USED[0])
 
 
 def batches(todo: list[Unit], jobs: int, cost: Callable[[Unit], float] = lambda unit: 0.0) -> list[tuple[Unit, ...]]:
@@ -404,14 +408,16 @@ Progress = Callable[[int, int, Unit, bool], None]
 def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], jobs: int,
                  progress: Progress, done: int, total: int,
                  take: Callable[[Unit, list[StagedArchive], float], None], parsed: dict[str, str],
-                 cost: Callable[[Unit], float] = lambda unit: 0.0, reuse: bool = True) -> dict[str, str]:
+                 cost: Callable[[Unit], float] = lambda unit: 0.0, reuse: bool = True,
+                 all_used: bool = True) -> dict[str, str]:
     """Render and stage every unit of `todo` (in `jobs` processes when more than one, the longest by `cost`
     first, starting from the Markdown `parsed` by earlier builds, taking compressed pieces from the archives
-    they wrote last time when `reuse`), handing each to `take` as it is done; return
-    the Markdown parser's results the units used. Raise the first failure, once every unit still in flight is
-    done and handed over (so that whatever it staged can be discarded)."""
+    they wrote last time when `reuse`), handing each to `take` as it is done; return the Markdown parser's
+    results the units used (unless `all_used`, only those not in `parsed`: the build keeps those anyway). Raise
+    the first failure, once every unit still in flight is done and handed over (so that whatever it staged can
+    be discarded)."""
     if jobs <= 1 or len(todo) <= 1:
-        _start_worker(exporters, parsed, None, reuse)
+        _start_worker(exporters, parsed, None, reuse, all_used)
         try:
             for unit in todo:
                 take(*_timed_render(unit))
@@ -420,11 +426,11 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
         finally:  # a long-lived process (preview --serve) keeps nothing of this build: exporters hold the model
             _EXPORTERS.clear()
             memo.forget_parts()
-        return markdown.take_used()
+        return markdown.take_used(new_only=not all_used)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_start_worker,
-                                                initargs=(exporters, parsed, os.getpid(), reuse)) as pool:
+                                                initargs=(exporters, parsed, os.getpid(), reuse, all_used)) as pool:
         futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs, cost)]
         taken = set()
         used: dict[str, str] = {}
@@ -513,7 +519,9 @@ def _build(project: Project, out: Path, names: list[str], jobs: int | None, lang
     # a competence stands for the digest of its sources (the code is in every key); a course, and a programme's
     # outline, is hashed once
     slices = ValueDigests(shared=(Competence, Course, Programme), source=lambda value: getattr(value, "source", ""))
-    keys = {unit: unit_key(exporters[unit.target, unit.lang], course, unit.part, slices) for unit, course in units}
+    settings = {which: settings_digest(exporter) for which, exporter in exporters.items()}
+    keys = {unit: unit_key(exporters[unit.target, unit.lang], course, unit.part, slices,
+                           settings[unit.target, unit.lang]) for unit, course in units}
     seen = surveyed.signatures() if surveyed is not None and use_cache else {}
     fresh = {unit: cache.fresh(unit, keys[unit], seen) if use_cache else None for unit, _ in units}
     # course by course (each course's targets in turn, the largest courses first), so that a process converts a
@@ -543,7 +551,7 @@ def _build(project: Project, out: Path, names: list[str], jobs: int | None, lang
     try:  # until the folders that rebuilt ones replaced are removed (see Staging.commit)
         try:
             used = render_units(exporters, todo, jobs or default_jobs(), progress, done, len(units), take,
-                                earlier_parsed.parsed, cache.cost(), reuse=use_cache)
+                                earlier_parsed.parsed, cache.cost(), reuse=use_cache, all_used=not outcome.skipped)
             staging.commit()
         finally:
             staging.discard()  # whatever was not renamed into place

@@ -65,9 +65,10 @@ def use_parsed(parsed: dict[str, str]) -> None:
     to_html.cache_clear()
 
 
-def take_used() -> dict[str, str]:
-    """The parser results this process used (parsed or found) since the last call: what a later build reuses."""
-    used = dict(_used)
+def take_used(new_only: bool = False) -> dict[str, str]:
+    """The parser results this process used (parsed or found) since the last call: what a later build reuses;
+    `new_only`: only those it parsed (a build that keeps the earlier results anyway needs no more)."""
+    used = {text: html for text, html in _used.items() if text not in _parsed} if new_only else dict(_used)
     _used.clear()
     return used
 
