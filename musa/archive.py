@@ -199,12 +199,14 @@ FORMATS = {".tar.gz": tar_gz_bytes, ".mbz": tar_gz_bytes, ".zip": zip_bytes}
 class Reuse:
     """For one archive: the compressed pieces of its last version (`old`, whose digest must be `digest`) to take
     again, by the key of what they compress, and the pieces of the version written now (`written`, for the next
-    build). The old archive is read, and its digest checked, only when a piece is first asked for."""
+    build). The old archive is read, and its digest checked, only when a piece is first asked for. For a folder
+    (see `stage_tree`) a piece is one of its files, noted by the key of its name and bytes as its size, time and
+    inode."""
 
-    def __init__(self, old: Path | None = None, digest: str = "", pieces: dict[bytes, tuple[int, int]] | None = None):
+    def __init__(self, old: Path | None = None, digest: str = "", pieces: dict[bytes, tuple[int, ...]] | None = None):
         self.old, self.digest, self.pieces = old, digest, pieces or {}
         self.data: bytes | None = None
-        self.written: dict[bytes, tuple[int, int]] = {}
+        self.written: dict[bytes, tuple[int, ...]] = {}
 
     def take(self, key: bytes) -> bytes | None:
         where = self.pieces.get(key)
@@ -318,9 +320,9 @@ def stage_tree(folder: Path, files: dict[str, bytes], noted: Reuse | None = None
     A file whose bytes are those of the same file in the folder already in place is hard-linked from it, not
     written again: creating a file costs far more than linking one, and a rebuild changes few files of a folder.
     Only a plain file with FILE_MODE, linked nowhere else, holding the very bytes is linked; the folder in place is
-    never written to. A file this build's unit wrote last time (noted, see `reusing`) is known by its signature;
-    any other is read and compared. `noted`: the signatures of the files written last time, by the key of what
-    they hold (noted: the `written` of a folder's `Reuse` in a unit's note); it gets those of the files now."""
+    never written to. `noted` (the folder's `Reuse` from its unit's note) holds the size, time and inode of each
+    file the unit wrote last time, by the key of its name and bytes: such a file is known by them without being
+    read; any other is read and compared. The files written now are noted in it for the next build."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     previous = str(folder) if folder.is_dir() and not folder.is_symlink() else None

@@ -5,11 +5,14 @@ Compressing is most of what writing an archive costs, and a rebuild after an edi
 archive. So when a unit renders again, `archive_bytes` takes each compressed piece whose input bytes are the
 same (by digest) from the archive the unit wrote last time, instead of compressing it again (see `Reuse` in
 musa/archive.py). The bytes written are the same either way. A piece is taken only from an archive whose digest
-is the one noted here; anything else (absent, damaged, from other code or another zlib) means compressing.
+is the one noted here; anything else (absent, damaged, from other code or another zlib) means compressing. A
+folder's files are noted likewise, by their size, time and inode: one still so in the folder in place is linked
+without being read (see `stage_tree`).
 
 A worker notes a unit's pieces as soon as it has staged the unit's archives. If the build then fails, the notes
 describe archives that never took their place: their digest is not that of the archive in place, so the next
-build takes nothing from them (it compresses, as a first build does).
+build takes nothing from them (it compresses, as a first build does); a folder's noted files were never put in
+place, so no file there has their inode.
 """
 
 from __future__ import annotations

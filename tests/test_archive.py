@@ -140,7 +140,7 @@ def test_a_staged_folder_comes_with_the_signature_a_walk_of_it_takes(tmp_path):
     assert signature == stat_signature(folder)  # renaming keeps each file's size, time and inode
 
 
-def test_a_file_noted_as_written_is_linked_by_its_signature_and_any_other_only_when_its_bytes_match(tmp_path):
+def test_a_noted_file_is_linked_unread_and_any_other_only_when_its_bytes_match(tmp_path, monkeypatch):
     folder = tmp_path / "out" / "course"
     files = {"same.xml": b"<same/>", "rewritten.xml": b"<same/>", "edited.xml": b"<old/>"}
     first = archive.Reuse()
@@ -156,8 +156,14 @@ def test_a_file_noted_as_written_is_linked_by_its_signature_and_any_other_only_w
     mtime = edited.stat().st_mtime_ns
     edited.write_bytes(b"<OLD/>")  # other bytes of the same size in the same inode, its time put back
     os.utime(edited, ns=(mtime, mtime))
+    opened = []
+    open_file = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args, **kw: opened.append(os.path.basename(path))
+                        or open_file(path, *args, **kw))
     temporary, signature = archive.stage_tree(folder, {**files, "edited.xml": b"<new/>"},
                                               archive.Reuse(folder, "", noted))
+    monkeypatch.undo()
+    assert sorted(opened) == ["edited.xml", "rewritten.xml"]  # the noted file is linked unread
     assert (temporary / "same.xml").stat().st_ino == inodes["same.xml"]
     assert (temporary / "rewritten.xml").stat().st_ino == (folder / "rewritten.xml").stat().st_ino
     assert (temporary / "edited.xml").read_bytes() == b"<new/>"  # its bytes are not those noted: written

@@ -323,6 +323,26 @@ def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, m
     assert all(taken == 0 for _, taken in counts.values()), "a build into an empty folder takes nothing"
 
 
+def test_a_rebuilt_folder_reads_none_of_the_files_its_unit_wrote_last_time(tmp_path, cli, monkeypatch):
+    project = copy_sources(tmp_path / "musa")
+    out = tmp_path / "out"
+    build_json(cli, project, out, "--jobs", "1", "--target", "olx-source")
+    competence = load(project).project.courses()[0].competences[0].competence.id
+    lesson = next((project / "content" / "lessons" / competence).glob("*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    folders = [str(p) + os.sep for p in (out / "olx-source").iterdir() if p.is_dir()]
+    opened = []
+    open_file = os.open
+    monkeypatch.setattr(os, "open", lambda path, *args, **kw: opened.append(str(path)) or open_file(path, *args, **kw))
+    rebuilt = build_json(cli, project, out, "--jobs", "1", "--target", "olx-source")
+    monkeypatch.undo()
+    assert rebuilt["built"] > 0 and folders
+    files = sum(1 for folder in folders for p in Path(folder).rglob("*") if p.is_file())
+    read = [path for path in opened if path.startswith(tuple(folders))]
+    assert files > 1000 and len(read) < 10, read  # at most an edited file of the same size, read to compare
+    assert tree(out) == fresh_tree(project, tmp_path, cli, "--target", "olx-source")
+
+
 @pytest.mark.parametrize("noted", [None, ("only one",), ({}, 3), ({"olx.tar.gz": 1}, {}), "text"])
 def test_a_note_of_another_shape_means_rendering_and_compressing_again(minimal, tmp_path, cli, noted):
     out = tmp_path / "out"
