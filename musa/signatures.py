@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import sys
 
 
@@ -17,17 +18,13 @@ def stat_signature(path) -> str | None:
     archive is edited, replaced or deleted. None when it is absent."""
     try:
         st = os.stat(path)
-        if not _is_dir(st):
+        if not stat.S_ISDIR(st.st_mode):
             return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
         digest = hashlib.sha256()
         _stat_tree(os.fspath(path), "", digest)
         return digest.hexdigest()
     except OSError:
         return None
-
-
-def _is_dir(st: os.stat_result) -> bool:
-    return (st.st_mode & 0o170000) == 0o040000  # stat.S_ISDIR, without importing stat
 
 
 def _stat_tree(folder: str, prefix: str, digest) -> None:
