@@ -3,13 +3,14 @@
 An exporter renders a group of files through `Exporter.remember(method, **context)` when `method` reads nothing but
 its arguments and the target's templates, filters and globals, and gives its templates nothing else (a template
 cannot read a name it is not given: Jinja's StrictUndefined). Such a render is keyed by the method's name, the
-digest of `context` pickled (the model and what exporters make of it are trees of frozen dataclasses, strings,
-numbers and dates; a part of the model that many renders read, such as a question or a lesson, stands in it as its
-own digest, taken once per process and build) and the target's settings (its templates, name, language and archive
-time). A unit keeps the renders it made in its note (musa/packs.py, whose header names the code, Python and
-libraries that wrote it); the next build of that unit takes a render whose key is the same instead of rendering it
-again. The bytes are those of a fresh render either way: a test builds every target after edits and compares it with
-a build into an empty folder.
+digest of `context` pickled and the target's settings (its templates, name, language and archive time). The model
+and what exporters make of it are trees of frozen dataclasses, strings, numbers and dates; in that pickle a part of
+the model that many renders read, such as a question or a lesson, stands as its own digest, taken once per process
+and build (the digest of what it was made from when the load stage gave it one, else of its content), and a value
+a render returned stands as that render's key (see `share`). A unit keeps the renders it made in its note
+(musa/packs.py, whose header names the code, Python and libraries that wrote it); the next build of that unit takes
+a render whose key is the same instead of rendering it again. The bytes are those of a fresh render either way: a
+test builds every target after edits and compares it with a build into an empty folder.
 """
 
 from __future__ import annotations

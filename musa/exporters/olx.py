@@ -114,7 +114,11 @@ def single_page(name: str, title: str, body: Markup) -> Sequential:
 
 
 class OlxPlan:
-    """Decides the course tree of one course: which chapter holds what, with which dates and url_names."""
+    """Decides the course tree of one course: which chapter holds what, with which dates and url_names.
+
+    The plan itself is not remembered (musa/memo.py), only the chapters' files: a date is a placeholder of the
+    olx-source target, numbered in the order the plan asks for it, so the plan asks for every date on every build,
+    in the same order, and a remembered file holds the numbers it would get again."""
 
     def __init__(self, exporter: "OlxExporter", course: Course):
         self.x, self.course = exporter, course
