@@ -315,7 +315,7 @@ def write_archive(path: Path, members: dict[str, bytes], epoch: int | None = Non
 
 def stage_tree(folder: Path, files: dict[str, bytes], noted: Reuse | None = None) -> tuple[Path, str]:
     """Write a whole folder of files under a hidden name beside `folder`; return that name and the folder's stat
-    signature (what `survey.stat_signature` takes of it, here without a second walk).
+    signature (what `signatures.stat_signature` takes of it, here without a second walk).
 
     A file whose bytes are those of the same file in the folder already in place is hard-linked from it, not
     written again: creating a file costs far more than linking one, and a rebuild changes few files of a folder.

@@ -42,7 +42,8 @@ from .digests import ValueDigests, code_digest, libraries_digest, tree_digest
 from .exporters import targets
 from .exporters.base import TEMPLATES, Exporter, Written
 from .model import Competence, Course, Programme, Project
-from .survey import Survey, stat_signature
+from .signatures import stat_signature
+from .survey import Survey
 
 CACHE_FILE = ".musa-cache.json"
 LOCK_FILE = ".musa-lock"  # held by the build writing into the folder; it holds that build's process id

@@ -17,10 +17,6 @@ import sys
 import threading
 from pathlib import Path
 
-from .signatures import stat_signature
-
-__all__ = ["Survey", "recorded", "stat_signature"]
-
 
 def recorded(units: dict) -> list[str]:
     """The archive names a build cache's units record (see `Cache` in musa/build.py), relative to its folder."""

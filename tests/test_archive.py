@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from musa import archive
 from musa.archive import DEFAULT_EPOCH, UnsafeMember, archive_bytes, write_archive
-from musa.survey import stat_signature
+from musa.signatures import stat_signature
 
 MEMBERS = {"b/second.txt": b"two", "a.txt": b"one", "course/course.xml": b"<course/>"}
 

@@ -7,7 +7,8 @@ from conftest import build_json
 import musa.build as building
 from musa import archive
 from musa import survey as survey_module
-from musa.survey import Survey, stat_signature
+from musa.signatures import stat_signature
+from musa.survey import Survey
 
 
 def recorded_names(out: Path) -> list[str]:
