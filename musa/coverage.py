@@ -16,30 +16,64 @@ class Missing:
     is_title: bool
 
 
+OWNERS = (Competence, Course, Programme)  # a text's path starts again at each of these: its source file
+_FIELDS: dict[type, tuple[str, ...] | None] = {}
+
+
+def _fields(cls: type) -> tuple[str, ...] | None:
+    """The fields a walk reads of a dataclass of the model (None: not a dataclass), looked up once per type."""
+    try:
+        return _FIELDS[cls]
+    except KeyError:
+        names = (tuple(f.name for f in dataclasses.fields(cls) if f.name not in SKIP)
+                 if dataclasses.is_dataclass(cls) else None)
+        return _FIELDS.setdefault(cls, names)
+
+
 def _walk(value, owner: str, path: str, found: list):
     if isinstance(value, Text):
         found.append((owner, path, value))
     elif isinstance(value, (list, tuple)):
         for i, item in enumerate(value):
             _walk(item, owner, f"{path}[{i}]", found)
-    elif dataclasses.is_dataclass(value):
-        if isinstance(value, (Competence, Course, Programme)):
+    else:
+        names = _fields(type(value))
+        if names is None:
+            return
+        if isinstance(value, OWNERS):
             owner, path = value.loc.path, ""
-        for f in dataclasses.fields(value):
-            if f.name in SKIP:
-                continue
-            _walk(getattr(value, f.name), owner, f"{path}.{f.name}" if path else f.name, found)
+        for name in names:
+            _walk(getattr(value, name), owner, f"{path}.{name}" if path else name, found)
+
+
+def _gather(value, found: list, titles: list) -> None:
+    """`_walk` without the paths, for counting: every text into `found`, each owner's title also into `titles`."""
+    if isinstance(value, Text):
+        found.append(value)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _gather(item, found, titles)
+    else:
+        names = _fields(type(value))
+        if names is None:
+            return
+        if isinstance(value, OWNERS) and isinstance(value.title, Text):
+            titles.append(value.title)
+        for name in names:
+            _gather(getattr(value, name), found, titles)
+
+
+def _owners(project: Project) -> list:
+    """The programmes, courses and competences, each walked on its own."""
+    return [*(owner for programme in project.programmes for owner in (programme, *programme.courses)),
+            *project.competences]
 
 
 def texts(project: Project) -> list[tuple[str, str, Text]]:
     """Every text of the project once: (source file, field path, text)."""
     found: list = []
-    for programme in project.programmes:
-        _walk(programme, "", "", found)
-        for course in programme.courses:
-            _walk(course, "", "", found)
-    for competence in project.competences:
-        _walk(competence, "", "", found)
+    for owner in _owners(project):
+        _walk(owner, "", "", found)
     return found
 
 
@@ -54,12 +88,14 @@ def missing(project: Project, lang: str) -> list[Missing]:
 
 def coverage(project: Project) -> dict[str, dict[str, tuple[int, int]]]:
     """lang → {'titles': (have, total), 'texts': (have, total)}."""
-    all_texts = texts(project)
-    titles = [t for _, path, t in all_texts if path == "title"]
-    result = {}
-    for lang in languages(project):
-        result[lang] = {
-            "titles": (sum(t.has(lang) for t in titles), len(titles)),
-            "texts": (sum(t.has(lang) for _, _, t in all_texts), len(all_texts)),
-        }
-    return result
+    all_texts: list[Text] = []
+    titles: list[Text] = []
+    for owner in _owners(project):
+        _gather(owner, all_texts, titles)
+    return {lang: {"titles": (have(titles, lang), len(titles)), "texts": (have(all_texts, lang), len(all_texts))}
+            for lang in languages(project)}
+
+
+def have(texts: list[Text], lang: str) -> int:
+    """How many of `texts` are written in `lang`."""
+    return sum(1 for text in texts for written, _ in text.items if written == lang)

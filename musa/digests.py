@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Callable
 
 from . import __version__
-from .archive import write_atomic
 
 CODE = Path(__file__).resolve().parent
 
@@ -66,6 +65,7 @@ def read_cache(path: Path, kind: str, version: int):
 
 def write_cache(path: Path, kind: str, version: int, value) -> None:
     """Write a cache file whole (renamed into place, not flushed to disk: its reader checks it)."""
+    from .archive import write_atomic  # imported when a cache is written: `check` never writes one
     write_atomic(path, pickle.dumps((cache_header(kind, version), value), protocol=pickle.HIGHEST_PROTOCOL),
                  durable=False)
 

@@ -33,6 +33,18 @@ def test_missing_lists_untranslated_texts(cli):
     assert "competences/tr-13.yaml: title: no el text" not in result.out
 
 
+def test_coverage_counts_what_missing_lists(cli):
+    """The summary's counts and `--missing`'s list come from two walks of the model: they must agree."""
+    result = cli("--project", ROOT, "check")
+    for lang in ("el", "it", "pt"):
+        listed = cli("--project", ROOT, "check", "--missing", lang).out.splitlines()
+        total = int(next(line for line in result.out.splitlines() if line.startswith(f"language {lang}:"))
+                    .split("/")[-1].split(" ")[0])
+        line = f"language {lang}: titles 51/51, all texts {total - (len(listed) - 1)}/{total}"
+        assert line in result.out
+        assert listed[-1] == f"{len(listed) - 1} texts lack {lang}" and len(listed) > 1
+
+
 def test_warnings_pass_unless_strict(tmp_path, cli):
     project = materialise("level-out-of-range", tmp_path)
     relaxed = cli("--project", project, "check")
