@@ -92,10 +92,6 @@ def coverage(project: Project) -> dict[str, dict[str, tuple[int, int]]]:
     titles: list[Text] = []
     for owner in _owners(project):
         _gather(owner, all_texts, titles)
-    return {lang: {"titles": (have(titles, lang), len(titles)), "texts": (have(all_texts, lang), len(all_texts))}
+    return {lang: {"titles": (sum(t.has(lang) for t in titles), len(titles)),
+                   "texts": (sum(t.has(lang) for t in all_texts), len(all_texts))}
             for lang in languages(project)}
-
-
-def have(texts: list[Text], lang: str) -> int:
-    """How many of `texts` are written in `lang`."""
-    return sum(1 for text in texts for written, _ in text.items if written == lang)

@@ -44,7 +44,10 @@ class Text:
         return found.get(lang, found["en"])
 
     def has(self, lang: str) -> bool:
-        return lang in dict(self.items)
+        for written, _ in self.items:
+            if written == lang:
+                return True
+        return False
 
     def __str__(self) -> str:
         return self.get("en")
