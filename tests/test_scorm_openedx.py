@@ -11,7 +11,6 @@ kept through its own handler, the page it renders, and the grade events it publi
 
 from __future__ import annotations
 
-import ast
 import itertools
 import json
 import os
@@ -47,8 +46,8 @@ def packages(tmp_path_factory) -> Path:
 class Workbench:
     """The workbench server: fills a block with a package as Studio does, and reads what a block kept."""
 
-    def __init__(self, base: str, log: Path):
-        self.base, self.log, self.blocks = base, log, itertools.count()
+    def __init__(self, base: str, events: Path):
+        self.base, self.events, self.blocks = base, events, itertools.count()
         self.session = requests.Session()
         self.session.get(f"{base}/scenario/scorm-0/").raise_for_status()  # Django's CSRF cookie
 
@@ -86,11 +85,12 @@ class Workbench:
         return self.post(block, "scorm_get_value", data=json.dumps({"name": name, "url": self.base})).json()["value"]
 
     def grades(self, block: int) -> list[dict]:
-        """The grade events the block published, in order (the runtime logs each: a line naming it, then its data)."""
-        lines = self.log.read_text().splitlines()
-        usage = f"usage_id=scorm-{block}.scorm.d0.u0"
-        return [ast.literal_eval(data) for line, data in zip(lines, lines[1:])
-                if line.startswith("XBlock event grade for scorm") and usage in line]
+        """The grade events the block published, in order (the host app keeps each event as one JSON line)."""
+        usage = f"scorm-{block}.scorm.d0.u0"
+        lines = self.events.read_text().splitlines() if self.events.exists() else []
+        events = [json.loads(line) for line in lines]
+        return [event["data"] for event in events
+                if event["type"] == "grade" and event["block_type"] == "scorm" and event["usage_id"] == usage]
 
 
 def free_port() -> int:
@@ -106,7 +106,7 @@ def workbench(tmp_path_factory):
     folder = tmp_path_factory.mktemp("workbench")
     env = {**os.environ, "DJANGO_SETTINGS_MODULE": "openedx_workbench.settings", "PYTHONPATH": str(HOST),
            "MUSA_WORKBENCH_DB": str(folder / "db.sqlite3"), "MUSA_WORKBENCH_MEDIA": str(folder / "media"),
-           "MUSA_WORKBENCH_BLOCKS": str(BLOCKS)}
+           "MUSA_WORKBENCH_BLOCKS": str(BLOCKS), "MUSA_WORKBENCH_EVENTS": str(folder / "events.jsonl")}
     django = [sys.executable, "-m", "django"]
     made = subprocess.run([*django, "migrate", "--run-syncdb", "--verbosity", "0"], env=env, capture_output=True,
                           text=True, timeout=300)
@@ -126,7 +126,7 @@ def workbench(tmp_path_factory):
                 if server.poll() is not None or time.monotonic() > deadline:
                     pytest.fail(f"the workbench did not start:\n{log.read_text()}")
                 time.sleep(0.2)
-        yield Workbench(base, log)
+        yield Workbench(base, folder / "events.jsonl")
     finally:
         server.terminate()
         server.wait(timeout=30)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import os
+import threading
 import urllib.parse
 
 from django.apps import AppConfig
 
 # One scenario per SCORM block the test fills: a page holding one `scorm` block each.
 BLOCKS = int(os.environ.get("MUSA_WORKBENCH_BLOCKS", "8"))
+# Where the events the blocks publish are kept, one JSON line each (a grade among them).
+EVENTS = os.environ.get("MUSA_WORKBENCH_EVENTS")
 
 
 class Host(AppConfig):
@@ -49,3 +53,16 @@ class Host(AppConfig):
             kept = [(k, v) for k, v in urllib.parse.parse_qsl(url.query) if k != "student"]
             return urllib.parse.urlunsplit(url._replace(query=urllib.parse.urlencode(kept)))
         WorkbenchRuntime.handler_url = without_student
+
+        # The workbench's runtime logs a published event as two log lines, which the threaded server's other
+        # requests can come between. Each event is also kept whole, as one line of its own file.
+        if EVENTS:
+            publish, lock = WorkbenchRuntime.publish, threading.Lock()
+
+            def kept(runtime, block, event_type, event_data):
+                line = json.dumps({"type": event_type, "block_type": block.scope_ids.block_type,
+                                   "usage_id": str(block.scope_ids.usage_id), "data": event_data}, default=repr)
+                with lock, open(EVENTS, "a", encoding="utf-8") as events:
+                    events.write(line + "\n")
+                publish(runtime, block, event_type, event_data)
+            WorkbenchRuntime.publish = kept

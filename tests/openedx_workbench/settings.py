@@ -13,7 +13,8 @@ SECRET_KEY = "a key for a test server on 127.0.0.1 only"
 INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "djpyfs"] + ["openedx_workbench.apps.Host"]
 # Open edX's default: the block serves the package's files through its own `assets_proxy` handler.
 XBLOCK_SETTINGS = {"ScormXBlock": {"PROXY_ASSETS_LMS": True}}
-# The runtime logs each event a block publishes (a grade among them); the test reads them from the server's log.
+# The runtime logs each event a block publishes into the server's log, read when the server fails to start; the test
+# reads the events from the file the host app keeps them in (apps.py), where each is one whole line.
 LOGGING = {"version": 1, "disable_existing_loggers": False,
            "handlers": {"log": {"class": "logging.StreamHandler", "stream": "ext://sys.stdout"}},
            "loggers": {"workbench.runtime": {"handlers": ["log"], "level": "INFO"}}}
