@@ -87,8 +87,8 @@ class Workbench:
     def grades(self, block: int) -> list[dict]:
         """The grade events the block published, in order (the host app keeps each event as one JSON line)."""
         usage = f"scorm-{block}.scorm.d0.u0"
-        lines = self.events.read_text().splitlines() if self.events.exists() else []
-        events = [json.loads(line) for line in lines]
+        kept = self.events.read_text(encoding="utf-8") if self.events.exists() else ""
+        events = [json.loads(line) for line in kept.split("\n")[:-1]]  # whole lines: one being written has no end
         return [event["data"] for event in events
                 if event["type"] == "grade" and event["block_type"] == "scorm" and event["usage_id"] == usage]
 
