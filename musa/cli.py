@@ -1,12 +1,16 @@
-"""The command line: parses options and calls one function per verb; content errors exit 1, usage errors 2."""
+"""The command line: parses options and calls one function per verb; content errors exit 1, usage errors 2, a
+folder it cannot write into 4."""
 
 from __future__ import annotations
 
+import errno
 import json
+import os
 import sys
 import traceback
-from contextlib import nullcontext
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
+from typing import Iterator
 
 import click
 
@@ -17,6 +21,31 @@ from .sourcecache import FILE as SOURCES_CACHE, SourceCache
 from .summary import summary_lines
 
 INTERNAL_ERROR = 3
+CANNOT_WRITE = 4
+# Failures to write that are the file system's, whatever the file (a full disk or quota, a read-only file system,
+# a file larger than it allows), not musa-build's.
+FILE_SYSTEM_REFUSES_WRITING = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
+
+
+class CannotWrite(click.ClickException):
+    """A folder the command writes into could not be written: the message says which file and why."""
+
+    exit_code = CANNOT_WRITE
+
+
+@contextmanager
+def writing_into(folder: Path) -> Iterator[None]:
+    """Report a failure to write into `folder` (the file system's, or about a file under `folder`) as such, with
+    the file and the system's reason, instead of as an internal fault."""
+    try:
+        yield
+    except OSError as exc:
+        named = exc.filename if isinstance(exc.filename, (str, os.PathLike)) else None
+        inside = named is not None and Path(os.path.abspath(named)).is_relative_to(os.path.abspath(folder))
+        if exc.errno not in FILE_SYSTEM_REFUSES_WRITING and not inside:
+            raise
+        where = f" ({named})" if named is not None and os.path.abspath(named) != os.path.abspath(folder) else ""
+        raise CannotWrite(f"cannot write into {folder}: {exc.strerror or exc}{where}") from None
 
 
 class Settings:
@@ -75,7 +104,10 @@ def check(settings: Settings, strict: bool, missing_lang: str | None) -> None:
 def schema(settings: Settings, out: Path | None) -> None:
     """Write the JSON Schemas of every kind of source file."""
     from .schemafiles import write_schemas
-    for path in write_schemas(out or settings.project / "schemas"):
+    out = out or settings.project / "schemas"
+    with writing_into(out):
+        written = write_schemas(out)
+    for path in written:
         click.echo(f"wrote {path}")
 
 
@@ -105,7 +137,8 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
                                      param_hint="--target")
     out = out or settings.project / "build"
     cache = SourceCache(out / SOURCES_CACHE, read=not force)  # what unchanged files gave the last build
-    with survey(out) if not force else nullcontext() as surveyed:  # a look at the archives in place, meanwhile
+    with writing_into(out), \
+            survey(out) if not force else nullcontext() as surveyed:  # a look at the archives in place, meanwhile
         project = loaded_or_fail(settings, cache=cache).project  # the sources are dropped: only the model is needed
         declared = sorted({"en", *(lang for p in project.programmes for lang in p.languages)})
         for lang in langs:
@@ -176,7 +209,8 @@ def preview(settings: Settings, out: Path | None, serving: bool, port: int) -> N
     out = out or settings.project / "build" / "preview"
     result = loaded_or_fail(settings)
     try:
-        count = site.build(result.project, out)
+        with writing_into(out):
+            count = site.build(result.project, out)
     except site.NotAPreview as exc:
         raise click.UsageError(f"--out: {exc}") from None
     click.echo(f"wrote {count} files to {out}; open {out / 'index.html'}")
@@ -208,7 +242,8 @@ def report(settings: Settings, as_csv: bool, out: Path | None) -> None:
     found = traces(loaded_or_fail(settings).project)
     if out is not None:
         for name, text in (("traceability.md", to_markdown(found)), ("traceability.csv", to_csv(found))):
-            write_atomic(out / name, text.encode())
+            with writing_into(out):
+                write_atomic(out / name, text.encode())
             click.echo(f"wrote {out / name}")
         return
     click.echo(to_csv(found) if as_csv else to_markdown(found), nl=not as_csv)
@@ -225,8 +260,9 @@ def new() -> None:
 def new_competence(settings: Settings, ident: str) -> None:
     """A competence file (ID: ecf-a2, dc-3-3 or tr-16 style, which fixes the framework and code)."""
     from .scaffold import competence
-    click.echo(f"wrote {competence(settings.project, ident)}; fill in every TODO (musa-build check --strict "
-               "lists them)")
+    with writing_into(settings.project):
+        written = competence(settings.project, ident)
+    click.echo(f"wrote {written}; fill in every TODO (musa-build check --strict lists them)")
 
 
 @new.command(name="role")
@@ -237,7 +273,9 @@ def new_competence(settings: Settings, ident: str) -> None:
 def new_role(settings: Settings, ident: str, programme: str | None) -> None:
     """A role profile with a course plan, face-to-face days and placement; the programme lists it."""
     from .scaffold import role
-    for path in role(settings.project, ident, programme):
+    with writing_into(settings.project):
+        written = role(settings.project, ident, programme)
+    for path in written:
         click.echo(f"wrote {path}")
     click.echo("fill in every TODO (musa-build check --strict lists them)")
 

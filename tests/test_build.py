@@ -691,7 +691,7 @@ def test_a_failure_while_staging_replaces_nothing(previous, real_copy, cli, monk
         return original(path, data, *rest, **options)
     monkeypatch.setattr(archive, "stage", disk_full)
     result = cli("--project", real_copy, "build", "--out", out, "--jobs", "1")
-    assert result.code == 3 and "No space left" in result.err
+    assert result.code == 4 and result.err == f"Error: cannot write into {out}: No space left on device (injected)\n"
     assert tree(out) == before and leftovers(out) == []
 
 

@@ -1,9 +1,12 @@
-"""The command line: summary, exit codes (0 ok, 1 content, 2 usage, 3 internal), never a traceback."""
+"""The command line: summary, exit codes (0 ok, 1 content, 2 usage, 3 internal, 4 cannot write), never a traceback."""
 
 from __future__ import annotations
 
+import errno
 import subprocess
 import sys
+
+import pytest
 
 from conftest import ROOT
 from test_broken_projects import materialise
@@ -80,6 +83,43 @@ def test_internal_fault_is_one_line_unless_debug(cli, monkeypatch):
                          "(run again with --debug for details)\n")
     loud = cli("--debug", "--project", ROOT, "check")
     assert loud.code == 3 and "Traceback" in loud.err
+
+
+@pytest.mark.parametrize("command", [["build", "--jobs", "1"], ["preview"], ["report"], ["schema"]])
+def test_an_output_folder_that_cannot_be_made_exits_4_and_says_why(cli, minimal, tmp_path, command):
+    (tmp_path / "a-file").write_text("not a folder")
+    out = tmp_path / "a-file" / "out"
+    result = cli("--project", minimal, *command, "--out", out)
+    # one line: the folder, the system's reason, and the file when it is not the folder itself (the preview's
+    # first page)
+    assert result.code == 4 and result.err.count("\n") == 1
+    assert result.err.startswith(f"Error: cannot write into {out}: Not a directory")
+
+
+def test_a_full_disk_during_a_build_exits_4_and_names_the_file(cli, minimal, tmp_path, monkeypatch):
+    from musa import archive
+    original = archive.stage
+
+    def full(path, data, *rest, **options):
+        if path.suffix == ".mbz":
+            raise OSError(errno.ENOSPC, "No space left on device", str(archive.temporary_name(path)))
+        return original(path, data, *rest, **options)
+    monkeypatch.setattr(archive, "stage", full)
+    out = tmp_path / "out"
+    result = cli("--project", minimal, "build", "--out", out, "--jobs", "1")
+    where = archive.temporary_name(out / "moodle" / "curator.mbz")
+    assert (result.code, result.err) == (4, f"Error: cannot write into {out}: No space left on device ({where})\n")
+    assert not (out / "moodle" / "curator.mbz").exists()
+
+
+def test_an_os_error_elsewhere_is_still_an_internal_fault(cli, minimal, tmp_path, monkeypatch):
+    import musa.cli
+
+    def unreadable(root, cache=None):
+        raise PermissionError(errno.EACCES, "Permission denied", "/somewhere/else")
+    monkeypatch.setattr(musa.cli, "load", unreadable)
+    result = cli("--project", minimal, "build", "--out", tmp_path / "out")
+    assert result.code == 3 and result.err.startswith("musa-build: internal error: PermissionError")
 
 
 def test_schema_writes_every_kind(cli, tmp_path):
