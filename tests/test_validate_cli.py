@@ -129,3 +129,31 @@ def test_every_kind_in_the_registry_takes_part(cli, tmp_path, monkeypatch):
     assert [(e["path"].rsplit("/", 1)[-1], e["kind"], e["result"], e["counts"]) for e in report["archives"]] == [
         ("bad.standin", "standin", "FAILED", {"widget": 3}), ("good.standin", "standin", "ok", {"widget": 3}),
         ("readme.txt", None, "skipped", {})]
+
+
+def test_damaged_and_truncated_archives_fail_and_say_so(cli, tmp_path, built):
+    """What an interrupted copy or a bad disk leaves: each kind's archive cut in half, and with 64 bytes spoiled
+    in its middle (the tar reader alone would stop quietly at the spoiled header; the SCORM checks alone read
+    only the members they need)."""
+    spoiled = tmp_path / "spoiled"
+    spoiled.mkdir()
+    names = []
+    for archive in (built / "moodle" / "curator.mbz", built / "olx" / "curator.tar.gz",
+                    built / "scorm12" / "curator.zip"):
+        data = archive.read_bytes()
+        middle = len(data) // 2
+        (spoiled / f"half-{archive.name}").write_bytes(data[:middle])
+        (spoiled / f"flipped-{archive.name}").write_bytes(
+            data[:middle] + bytes(b ^ 0xFF for b in data[middle:middle + 64]) + data[middle + 64:])
+        names += [f"half-{archive.name}", f"flipped-{archive.name}"]
+    for where in ([spoiled], sorted(spoiled.iterdir())):  # a folder, and the files named
+        result = cli("validate", "--json", *where)
+        assert result.code == 1 and "Traceback" not in result.err
+        report = json.loads(result.out)
+        assert sorted(e["path"].rsplit("/", 1)[-1] for e in report["archives"]) == sorted(names)
+        for entry in report["archives"]:
+            assert entry["result"] == "FAILED", entry
+            [problem] = entry["problems"]
+            assert problem["message"].startswith("a damaged or truncated archive: "), problem
+    # the same archives whole are fine
+    assert cli("validate", built / "moodle" / "curator.mbz", built / "scorm12" / "curator.zip").code == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import detect, validators
+from . import check, damaged, sniff, validators
 from .report import Problem, Report
 
 OK, FAILED, SKIPPED = "ok", "FAILED", "skipped"
@@ -31,8 +31,7 @@ class Row:
                 "counts": dict(sorted(self.counts.items())), "unavailable": self.unavailable, "note": self.note}
 
 
-def _checked(path: Path, kind: str) -> Row:
-    report: Report = validators()[kind].validate_archive(path)
+def _checked(path: Path, kind: str | None, report: Report) -> Row:
     return Row(str(path), kind, FAILED if report.problems else OK, list(report.problems), dict(report.counts),
                list(report.unavailable))
 
@@ -43,9 +42,11 @@ def _walk(folder: Path) -> tuple[list[Row], dict[Path, int]]:
     skipped: dict[Path, int] = {}
 
     def visit(path: Path, top: Path) -> None:
-        kind = detect(path)
+        kind, damage = sniff(path)
         if kind is not None:
-            rows.append(_checked(path, kind))
+            rows.append(_checked(path, kind, check(kind, path)))
+        elif damage is not None:
+            rows.append(_checked(path, None, damaged(path, damage)))
         elif path.is_dir():
             for child in sorted(path.iterdir()):
                 if not child.name.startswith("."):
@@ -63,9 +64,11 @@ def collect(paths: list[Path]) -> list[Row]:
     """One row per archive found (and one per group of skipped files), in the order given."""
     rows: list[Row] = []
     for path in paths:
-        kind = detect(path)
+        kind, damage = sniff(path)
         if kind is not None:
-            rows.append(_checked(path, kind))
+            rows.append(_checked(path, kind, check(kind, path)))
+        elif damage is not None:
+            rows.append(_checked(path, None, damaged(path, damage)))
         elif path.is_dir():
             found, skipped = _walk(path)
             rows += found
