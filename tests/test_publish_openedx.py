@@ -243,3 +243,15 @@ def test_refuses_a_file_that_is_no_olx_archive(cli, studio, tmp_path):
     other.write_bytes(b"not a tar")
     result = publish(cli, studio, other, "--token", TOKEN)
     assert result.code == 2 and "is not an OLX course archive" in result.err
+
+
+@pytest.mark.parametrize("spoil", ["cut in half", "64 bytes flipped in the middle"])
+def test_refuses_a_damaged_archive_before_sending_anything(cli, studio, archive, tmp_path, spoil):
+    data = archive.read_bytes()
+    middle = len(data) // 2
+    damaged = tmp_path / archive.name
+    damaged.write_bytes(data[:middle] if spoil == "cut in half" else
+                        data[:middle] + bytes(b ^ 0xFF for b in data[middle:middle + 64]) + data[middle + 64:])
+    result = publish(cli, studio, damaged, "--token", TOKEN)
+    assert result.code == 2 and f"'{damaged}' is a damaged or truncated archive: " in result.err
+    assert "Traceback" not in result.err and studio.log == []

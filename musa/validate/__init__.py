@@ -49,10 +49,10 @@ def sniff(path: Path) -> tuple[str | None, str | None]:
                 return kind, None
         except DAMAGED as exc:
             damage = damage or _reason(exc)
-    return None, damage or _damage(path)
+    return None, damage or unreadable(path)
 
 
-def _damage(path: Path) -> str | None:
+def unreadable(path: Path) -> str | None:
     """Why a file that starts as a gzip or zip archive cannot be read whole; None for any other file."""
     if not path.is_file():
         return None
@@ -87,7 +87,7 @@ def check(kind: str, path: Path) -> Report:
     """Every check of `kind` on `path`, once the whole archive reads back intact (each zip member against its
     CRC-32, a gzip stream to its end and its CRC-32: a tar reader stops quietly at a damaged header, and a check
     reads only the members it needs); a damaged archive is reported as such."""
-    damage = _damage(path)
+    damage = unreadable(path)
     if damage is not None:
         return damaged(path, damage)
     try:
@@ -108,4 +108,5 @@ def validate(path: Path) -> tuple[str | None, Report]:
     return kind, check(kind, path)
 
 
-__all__ = ["KINDS", "Problem", "Report", "check", "damaged", "detect", "sniff", "validate", "validators"]
+__all__ = ["KINDS", "Problem", "Report", "check", "damaged", "detect", "sniff", "unreadable", "validate",
+           "validators"]
