@@ -59,6 +59,24 @@ def schema_comment(kind: str, rel: str) -> str:
     return f"{SCHEMA_LINE}{'../' * depth}schemas/{kind}.schema.json"
 
 
+def kind_of(mode: int) -> str:
+    """What a file that is not a regular one is, for a message."""
+    if stat.S_ISLNK(mode):
+        return "a symbolic link"
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISREG(mode):
+        return "a file"
+    return "a special file (a pipe, socket or device)"
+
+
+def not_a_file(path: Path) -> str:
+    try:
+        return kind_of(os.lstat(path).st_mode)
+    except OSError:  # gone meanwhile
+        return "nothing"
+
+
 def read_sources(root: Path, diags: Diagnostics, cache: SourceCache | None = None) -> Sources:
     """Read every source file under `root`, collecting problems in `diags` (reusing `cache`'s results)."""
     sources = Sources(root)
@@ -70,6 +88,8 @@ def read_sources(root: Path, diags: Diagnostics, cache: SourceCache | None = Non
             diags.error(Loc(folder), "expected a folder inside the project, got a symbolic link; copy the files in")
             continue
         if not base.is_dir():
+            if base.exists():
+                diags.error(Loc(folder), f"expected a folder of {kind} files, got {not_a_file(base)}")
             continue
         for path in sorted(base.iterdir()):
             rel = f"{folder}/{path.name}"
@@ -79,7 +99,8 @@ def read_sources(root: Path, diags: Diagnostics, cache: SourceCache | None = Non
             if path.suffix != ".yaml":
                 continue
             if path.is_symlink() or not path.is_file():
-                diags.error(Loc(rel), "expected a regular file, got a link or folder; copy the file into the project")
+                fix = "copy the file into the project" if path.is_symlink() else "rename it, or write a YAML file"
+                diags.error(Loc(rel), f"expected a regular file, got {not_a_file(path)}; {fix}")
                 continue
             _read_one(sources, kind, path, rel, diags, cache)
     return sources
@@ -223,6 +244,10 @@ class ContentFiles:
             return None
         if stat.S_ISDIR(mode):
             diags.error(loc(), f"expected a Markdown file under content/, got '{ref}', which is a folder")
+            return None
+        if mode and not stat.S_ISREG(mode):
+            diags.error(loc(), f"expected a Markdown file under content/, got '{ref}', which is {kind_of(mode)}; "
+                               "write its text into a regular file")
             return None
         if not stat.S_ISREG(mode):
             content = self.root / CONTENT

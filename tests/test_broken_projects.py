@@ -8,6 +8,7 @@ and review the diff.
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 from pathlib import Path
@@ -47,3 +48,29 @@ def test_broken_project(name, tmp_path, cli, request):
     assert "Traceback" not in result.err
     assert result.err.splitlines() == expected
     assert result.code == int(match["code"])
+
+
+def test_special_files_where_sources_should_be(tmp_path, cli):
+    """What git cannot hold, made here: a pipe and a folder named as source files, a pipe named as a lesson's
+    Markdown (reading either would wait forever), and a file where a source folder should be."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECTS / "minimal", project)
+    os.mkfifo(project / "competences" / "comp-z.yaml")
+    (project / "roles" / "nobody.yaml").mkdir()
+    os.mkfifo(project / "content" / "lessons" / "comp-a" / "pipe.md")
+    lesson = project / "competences" / "comp-a.yaml"
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("lessons/comp-a/records.md",
+                                                                 "lessons/comp-a/pipe.md", 1), encoding="utf-8")
+    (project / "content" / "workshops").write_text("not a folder")
+    result = cli("--project", project, "check")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.splitlines() == [
+        "competences/comp-a.yaml:16:11: lessons[0].file: expected a Markdown file under content/, got "
+        "'lessons/comp-a/pipe.md', which is a special file (a pipe, socket or device); write its text into a "
+        "regular file",
+        "competences/comp-z.yaml: expected a regular file, got a special file (a pipe, socket or device); rename "
+        "it, or write a YAML file",
+        "content/workshops: expected a folder of workshop files, got a file",
+        "roles/nobody.yaml: expected a regular file, got a folder; rename it, or write a YAML file",
+        "musa-build: 4 errors in the sources",
+    ]
