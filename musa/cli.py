@@ -306,11 +306,10 @@ def publish_openedx(archive: Path, url: str, course_id: str | None, lms_url: str
                     client_secret: str | None, token: str | None, timeout: float, poll_interval: float) -> None:
     """Import an OLX ARCHIVE into a course in Studio and wait until the import has finished."""
     from .publish.openedx import COURSE_ID, PublishError, Studio, publish as import_archive
-    from .validate import sniff, unreadable
-    kind, damage = sniff(archive)
-    damage = damage or (unreadable(archive) if kind == "olx" else None)
-    if damage is not None:
-        raise click.BadParameter(f"'{archive}' is a damaged or truncated archive: {damage}", param_hint="ARCHIVE")
+    from .validate import sniff
+    kind, why = sniff(archive)
+    if why is not None:
+        raise click.BadParameter(f"'{archive}': {why}", param_hint="ARCHIVE")
     if kind != "olx":
         raise click.BadParameter(f"'{archive}' is not an OLX course archive (.tar.gz with course/)",
                                  param_hint="ARCHIVE")

@@ -253,5 +253,5 @@ def test_refuses_a_damaged_archive_before_sending_anything(cli, studio, archive,
     damaged.write_bytes(data[:middle] if spoil == "cut in half" else
                         data[:middle] + bytes(b ^ 0xFF for b in data[middle:middle + 64]) + data[middle + 64:])
     result = publish(cli, studio, damaged, "--token", TOKEN)
-    assert result.code == 2 and f"'{damaged}' is a damaged or truncated archive: " in result.err
+    assert result.code == 2 and f"'{damaged}': a damaged or truncated archive: " in result.err
     assert "Traceback" not in result.err and studio.log == []

@@ -157,3 +157,24 @@ def test_damaged_and_truncated_archives_fail_and_say_so(cli, tmp_path, built):
             assert problem["message"].startswith("a damaged or truncated archive: "), problem
     # the same archives whole are fine
     assert cli("validate", built / "moodle" / "curator.mbz", built / "scorm12" / "curator.zip").code == 0
+
+
+def test_an_archive_that_would_expand_beyond_the_limit_is_not_read(cli, tmp_path, monkeypatch):
+    """A decompression bomb is refused once its reading passes LARGEST (a zip by its declared sizes, which reading
+    stops at; a gzip stream as it is read), before any kind's checks read it."""
+    import io
+    import zipfile
+    monkeypatch.setattr(musa.validate, "LARGEST", 2**20)
+    zeros = bytes(2**20 + 1)
+    with zipfile.ZipFile(tmp_path / "bomb.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("imsmanifest.xml", zeros)
+    with tarfile.open(tmp_path / "bomb.tar.gz", "w:gz") as tar:
+        member = tarfile.TarInfo("course/course.xml")
+        member.size = len(zeros)
+        tar.addfile(member, io.BytesIO(zeros))
+    result = cli("validate", "--json", tmp_path)
+    assert result.code == 1
+    entries = json.loads(result.out)["archives"]
+    assert [(e["path"].rsplit("/", 1)[-1], e["result"], [p["message"] for p in e["problems"]]) for e in entries] == [
+        (name, "FAILED", ["an archive that expands to more than 1 MiB; not checked"])
+        for name in ("bomb.tar.gz", "bomb.zip")]

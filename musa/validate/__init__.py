@@ -40,36 +40,54 @@ def detect(path: Path) -> str | None:
 
 
 def sniff(path: Path) -> tuple[str | None, str | None]:
-    """The kind of archive at `path` (None when no validator recognises it); and, when none does, why it could
-    not be read, if it is a damaged archive (a gzip or zip file that ends too soon, say)."""
-    damage = None
+    """The kind of archive at `path` (None when no validator recognises it); or why it is not checked at all: a
+    gzip or zip file that does not read back whole (a tar reader stops quietly at a damaged header, and a kind's
+    checks read only the members they need) or that would expand beyond LARGEST."""
+    refused = unreadable(path)
+    if refused is not None:
+        return None, refused
     for kind, module in validators().items():
         try:
             if module.detect(path):
                 return kind, None
         except DAMAGED as exc:
-            damage = damage or _reason(exc)
-    return None, damage or unreadable(path)
+            return None, f"{DAMAGED_ARCHIVE}: {_reason(exc)}"
+    return None, None
+
+
+LARGEST = 2**30  # what an archive may expand to (musa-build writes a few tens of MB at most); beyond, it is not read
+DAMAGED_ARCHIVE = "a damaged or truncated archive"
+
+
+def _too_large() -> str:
+    return f"an archive that expands to more than {LARGEST >> 20} MiB; not checked"
 
 
 def unreadable(path: Path) -> str | None:
-    """Why a file that starts as a gzip or zip archive cannot be read whole; None for any other file."""
+    """Why a file that starts as a gzip or zip archive is not read further: it does not read back whole (each zip
+    member against its CRC-32, a gzip stream to its end and its CRC-32), or it expands beyond LARGEST. None for a
+    whole archive and for any other file."""
     if not path.is_file():
         return None
     with path.open("rb") as handle:
         start = handle.read(len(ZIP_START))
     try:
         if start.startswith(GZIP_START):
+            expanded = 0
             with gzip.open(path) as stream:
-                while stream.read(1 << 20):
-                    pass
+                while chunk := stream.read(1 << 20):
+                    expanded += len(chunk)
+                    if expanded > LARGEST:
+                        return _too_large()
         elif start == ZIP_START:
             with zipfile.ZipFile(path) as archive:
+                if sum(member.file_size for member in archive.infolist()) > LARGEST:  # what reading stops at
+                    return _too_large()
                 failing = archive.testzip()
             if failing is not None:
-                return f"member {failing} does not match its CRC-32"
+                return f"{DAMAGED_ARCHIVE}: member {failing} does not match its CRC-32"
     except DAMAGED as exc:
-        return _reason(exc)
+        return f"{DAMAGED_ARCHIVE}: {_reason(exc)}"
     return None
 
 
@@ -77,36 +95,32 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def damaged(path: Path, reason: str) -> Report:
+def refused(path: Path, why: str) -> Report:
+    """The report on an archive `sniff` refused to check."""
     report = Report()
-    report.add(path.name, f"a damaged or truncated archive: {reason}")
+    report.add(path.name, why)
     return report
 
 
 def check(kind: str, path: Path) -> Report:
-    """Every check of `kind` on `path`, once the whole archive reads back intact (each zip member against its
-    CRC-32, a gzip stream to its end and its CRC-32: a tar reader stops quietly at a damaged header, and a check
-    reads only the members it needs); a damaged archive is reported as such."""
-    damage = unreadable(path)
-    if damage is not None:
-        return damaged(path, damage)
+    """Every check of `kind` on `path` (which `sniff` recognised)."""
     try:
         return validators()[kind].validate_archive(path)
     except DAMAGED as exc:
-        return damaged(path, _reason(exc))
+        return refused(path, f"{DAMAGED_ARCHIVE}: {_reason(exc)}")
 
 
 def validate(path: Path) -> tuple[str | None, Report]:
     """Detect the kind of `path` and run every check of that kind."""
-    kind, damage = sniff(path)
+    kind, why = sniff(path)
     if kind is None:
-        if damage is not None:
-            return None, damaged(path, damage)
+        if why is not None:
+            return None, refused(path, why)
         report = Report()
         report.add(path.name, f"not an archive musa-build knows how to check (known kinds: {', '.join(KINDS)})")
         return None, report
     return kind, check(kind, path)
 
 
-__all__ = ["KINDS", "Problem", "Report", "check", "damaged", "detect", "sniff", "unreadable", "validate",
+__all__ = ["KINDS", "Problem", "Report", "check", "detect", "refused", "sniff", "unreadable", "validate",
            "validators"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import check, damaged, sniff, validators
+from . import check, refused, sniff, validators
 from .report import Problem, Report
 
 OK, FAILED, SKIPPED = "ok", "FAILED", "skipped"
@@ -42,11 +42,11 @@ def _walk(folder: Path) -> tuple[list[Row], dict[Path, int]]:
     skipped: dict[Path, int] = {}
 
     def visit(path: Path, top: Path) -> None:
-        kind, damage = sniff(path)
+        kind, why = sniff(path)
         if kind is not None:
             rows.append(_checked(path, kind, check(kind, path)))
-        elif damage is not None:
-            rows.append(_checked(path, None, damaged(path, damage)))
+        elif why is not None:
+            rows.append(_checked(path, None, refused(path, why)))
         elif path.is_dir():
             for child in sorted(path.iterdir()):
                 if not child.name.startswith("."):
@@ -64,11 +64,11 @@ def collect(paths: list[Path]) -> list[Row]:
     """One row per archive found (and one per group of skipped files), in the order given."""
     rows: list[Row] = []
     for path in paths:
-        kind, damage = sniff(path)
+        kind, why = sniff(path)
         if kind is not None:
             rows.append(_checked(path, kind, check(kind, path)))
-        elif damage is not None:
-            rows.append(_checked(path, None, damaged(path, damage)))
+        elif why is not None:
+            rows.append(_checked(path, None, refused(path, why)))
         elif path.is_dir():
             found, skipped = _walk(path)
             rows += found
