@@ -1,7 +1,8 @@
 """Checks of built archives against what their consumers accept.
 
 Each archive kind is one module here with `detect(path) -> bool` and `validate_archive(path) -> Report`,
-listed in KINDS; `musa-build validate` asks each in turn which kind a file is.
+listed in KINDS; `musa-build validate` asks each in turn which kind a file is (`sniff`), once a gzip or zip file
+has read back whole and within LARGEST.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from .report import Problem, Report
 
 # What reading a damaged or truncated archive raises, in whichever check reads it first.
 DAMAGED = (EOFError, zlib.error, gzip.BadGzipFile, tarfile.TarError, zipfile.BadZipFile)
+DAMAGED_ARCHIVE = "a damaged or truncated archive"
 GZIP_START, ZIP_START = b"\x1f\x8b", b"PK\x03\x04"
+LARGEST = 2**30  # what an archive may expand to (musa-build writes a few tens of MB at most); beyond, it is not read
 
 # kind name → module under musa.validate; the order is the order detection tries them in.
 KINDS: dict[str, str] = {
@@ -43,9 +46,9 @@ def sniff(path: Path) -> tuple[str | None, str | None]:
     """The kind of archive at `path` (None when no validator recognises it); or why it is not checked at all: a
     gzip or zip file that does not read back whole (a tar reader stops quietly at a damaged header, and a kind's
     checks read only the members they need) or that would expand beyond LARGEST."""
-    refused = unreadable(path)
-    if refused is not None:
-        return None, refused
+    why = unreadable(path)
+    if why is not None:
+        return None, why
     for kind, module in validators().items():
         try:
             if module.detect(path):
@@ -53,10 +56,6 @@ def sniff(path: Path) -> tuple[str | None, str | None]:
         except DAMAGED as exc:
             return None, f"{DAMAGED_ARCHIVE}: {_reason(exc)}"
     return None, None
-
-
-LARGEST = 2**30  # what an archive may expand to (musa-build writes a few tens of MB at most); beyond, it is not read
-DAMAGED_ARCHIVE = "a damaged or truncated archive"
 
 
 def _too_large() -> str:
