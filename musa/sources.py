@@ -59,6 +59,15 @@ def schema_comment(kind: str, rel: str) -> str:
     return f"{SCHEMA_LINE}{'../' * depth}schemas/{kind}.schema.json"
 
 
+def utf8(name: str) -> bool:
+    """Whether a file name read from the system is UTF-8 (Python keeps other bytes as lone surrogates)."""
+    try:
+        name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def kind_of(mode: int) -> str:
     """What a file that is not a regular one is, for a message."""
     if stat.S_ISLNK(mode):
@@ -93,6 +102,10 @@ def read_sources(root: Path, diags: Diagnostics, cache: SourceCache | None = Non
             continue
         for path in sorted(base.iterdir()):
             rel = f"{folder}/{path.name}"
+            if path.suffix in (".yaml", ".yml") and not utf8(path.name):
+                shown = os.fsencode(rel).decode("utf-8", "backslashreplace")  # the name's own bytes, escaped
+                diags.error(Loc(shown), "expected a file name in UTF-8; rename the file")
+                continue
             if path.suffix == ".yml":
                 diags.error(Loc(rel), f"expected a '.yaml' file name, got '{path.name}'; rename it")
                 continue
@@ -251,7 +264,7 @@ class ContentFiles:
             return None
         if not stat.S_ISREG(mode):
             content = self.root / CONTENT
-            near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md")) \
+            near = sorted(str(p.relative_to(content)) for p in path.parent.glob("*.md") if utf8(p.name)) \
                 if path.parent.is_dir() else []
             diags.error(loc(), f"expected an existing file under content/, got '{ref}', which does not exist"
                                f"{did_you_mean(ref, near)}")

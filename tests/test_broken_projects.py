@@ -74,3 +74,23 @@ def test_special_files_where_sources_should_be(tmp_path, cli):
         "roles/nobody.yaml: expected a regular file, got a folder; rename it, or write a YAML file",
         "musa-build: 4 errors in the sources",
     ]
+
+
+def test_file_names_that_are_not_utf_8(tmp_path, cli):
+    """Names a zip made on another system can leave (Latin-1 bytes): a source file is refused with its bytes
+    escaped; a Markdown file is no suggestion for a missing one (its name could not be printed)."""
+    project = tmp_path / "project"
+    shutil.copytree(PROJECTS / "minimal", project)
+    (project / "competences" / os.fsdecode(b"caf\xe9.yaml")).write_text("id: cafe\n", encoding="utf-8")
+    (project / "content" / "lessons" / "comp-a" / os.fsdecode(b"recor\xe9s.md")).write_text("text\n")
+    lesson = project / "competences" / "comp-a.yaml"
+    lesson.write_text(lesson.read_text(encoding="utf-8").replace("lessons/comp-a/records.md",
+                                                                 "lessons/comp-a/recordz.md", 1), encoding="utf-8")
+    result = cli("--project", project, "check")
+    assert result.code == 1 and "Traceback" not in result.err
+    assert result.err.splitlines() == [
+        "competences/caf\\xe9.yaml: expected a file name in UTF-8; rename the file",
+        "competences/comp-a.yaml:16:11: lessons[0].file: expected an existing file under content/, got "
+        "'lessons/comp-a/recordz.md', which does not exist (did you mean 'lessons/comp-a/records.md'?)",
+        "musa-build: 2 errors in the sources",
+    ]
