@@ -11,7 +11,7 @@ from typing import Callable
 from . import specs
 from .errors import Diagnostics, Loc, did_you_mean
 from .sourcecache import SourceCache, key_of
-from .yamlsource import Document, decode, parse_yaml, read_limited, read_text
+from .yamlsource import Document, decode, parse_yaml, read_limited, read_plain_text
 
 SCHEMA_LINE = "# yaml-language-server: $schema="
 
@@ -272,4 +272,4 @@ class ContentFiles:
         if not self._resolves_inside(os.path.dirname(path)):
             diags.error(loc(), f"expected a file inside content/, got '{ref}', which resolves outside it")
             return None
-        return read_text(path, f"{CONTENT}/{ref}", diags)
+        return read_plain_text(path, f"{CONTENT}/{ref}", diags)

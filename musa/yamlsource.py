@@ -252,6 +252,19 @@ def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
     return None if raw is None else decode(raw, rel, diags)
 
 
+def read_plain_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
+    """The UTF-8 text of a file that holds no control character (an XML file cannot carry one, and the text goes
+    into every target), or None with a diagnostic at the first."""
+    text = read_text(path, rel, diags)
+    bad = None if text is None else CONTROL.search(text)
+    if bad is None:
+        return text
+    line, col = text.count("\n", 0, bad.start()) + 1, bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
+    diags.error(Loc(rel, line, col), f"expected text without control characters, got U+{ord(bad[0]):04X}; "
+                                     "remove it")
+    return None
+
+
 def load_yaml(path: Path, rel: str, diags: Diagnostics) -> Document | None:
     """Read one YAML file; None (with diagnostics) when it cannot be read as one plain document."""
     text = read_text(path, rel, diags)
