@@ -178,3 +178,15 @@ def test_an_archive_that_would_expand_beyond_the_limit_is_not_read(cli, tmp_path
     assert [(e["path"].rsplit("/", 1)[-1], e["result"], [p["message"] for p in e["problems"]]) for e in entries] == [
         (name, "FAILED", ["an archive that expands to more than 1 MiB; not checked"])
         for name in ("bomb.tar.gz", "bomb.zip")]
+
+
+def test_a_folder_whose_name_is_not_utf_8(cli, tmp_path, built):
+    """A folder name in another encoding (Latin-1 bytes): every archive under it is found and checked."""
+    import os
+    import shutil
+    folder = tmp_path / os.fsdecode(b"caf\xe9")
+    shutil.copytree(built, folder)
+    result = cli("validate", "--json", folder)
+    assert result.code == 0, result.err
+    report = json.loads(result.out)
+    assert report["failed"] == 0 and report["checked"] == json.loads(cli("validate", "--json", built).out)["checked"]

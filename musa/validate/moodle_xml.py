@@ -17,9 +17,14 @@ def detect(path: Path) -> bool:
     """A file ending in .xml whose root element is <quiz>."""
     if not path.name.lower().endswith(".xml") or not path.is_file():
         return False
+    # fed the bytes, not given the file: lxml encodes a file's name as UTF-8, and a folder's name may not be
+    parser = etree.XMLPullParser(events=("start",), **PARSER)
     try:
-        for _, element in etree.iterparse(str(path), events=("start",), **PARSER):
-            return element.tag == "quiz"
+        with path.open("rb") as handle:
+            while chunk := handle.read(1 << 16):
+                parser.feed(chunk)
+                for _, element in parser.read_events():
+                    return element.tag == "quiz"
     except etree.XMLSyntaxError:
         return False
     return False
@@ -38,7 +43,7 @@ def single(value: str | None) -> bool:
 def parse(path: Path, report: Report) -> list[ParsedQuestion]:
     """The questions of the file, each under the category last set before it."""
     try:
-        root = etree.parse(str(path), etree.XMLParser(**PARSER)).getroot()
+        root = etree.fromstring(path.read_bytes(), etree.XMLParser(**PARSER))
     except etree.XMLSyntaxError as exc:
         report.add(path.name, f"not well-formed XML: {exc}")
         return []
