@@ -252,6 +252,11 @@ def read_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
     return None if raw is None else decode(raw, rel, diags)
 
 
+def line_col(text: str, offset: int) -> tuple[int, int]:
+    """The line and column, from 1, of the character at `offset` in `text`."""
+    return text.count("\n", 0, offset) + 1, offset - (text.rfind("\n", 0, offset) + 1) + 1
+
+
 def read_plain_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
     """The UTF-8 text of a file that holds no control character (an XML file cannot carry one, and the text goes
     into every target), or None with a diagnostic at the first."""
@@ -259,9 +264,8 @@ def read_plain_text(path: Path, rel: str, diags: Diagnostics) -> str | None:
     bad = None if text is None else CONTROL.search(text)
     if bad is None:
         return text
-    line, col = text.count("\n", 0, bad.start()) + 1, bad.start() - (text.rfind("\n", 0, bad.start()) + 1) + 1
-    diags.error(Loc(rel, line, col), f"expected text without control characters, got U+{ord(bad[0]):04X}; "
-                                     "remove it")
+    diags.error(Loc(rel, *line_col(text, bad.start())),
+                f"expected text without control characters, got U+{ord(bad[0]):04X}; remove it")
     return None
 
 
@@ -275,17 +279,14 @@ def parse_yaml(text: str, rel: str, diags: Diagnostics) -> Document | None:
     """One YAML document from its text; None (with diagnostics) when it is not one plain document."""
     deep = too_deep(text)
     if deep is not None:
-        line, col = text.count("\n", 0, deep) + 1, deep - (text.rfind("\n", 0, deep) + 1) + 1
-        diags.error(Loc(rel, line, col), f"expected at most {MAX_DEPTH} levels of nesting, got more; "
-                                         "close the brackets")
+        diags.error(Loc(rel, *line_col(text, deep)),
+                    f"expected at most {MAX_DEPTH} levels of nesting, got more; close the brackets")
         return None
     try:
         nodes = list(yaml.compose_all(text, Loader=COMPOSER))
     except yaml.reader.ReaderError as exc:
-        line = text.count("\n", 0, exc.position) + 1
-        col = exc.position - (text.rfind("\n", 0, exc.position) + 1) + 1
-        diags.error(Loc(rel, line, col), f"expected printable text, got the control character U+{exc.character:04X}; "
-                                         "remove it")
+        diags.error(Loc(rel, *line_col(text, exc.position)),
+                    f"expected printable text, got the control character U+{exc.character:04X}; remove it")
         return None
     except RecursionError:
         diags.error(Loc(rel, 1, 1), f"expected at most {MAX_DEPTH} levels of nesting, got more")

@@ -94,32 +94,35 @@ def _reason(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
-def refused(path: Path, why: str) -> Report:
-    """The report on an archive `sniff` refused to check."""
+def _refused(path: Path, why: str) -> Report:
     report = Report()
     report.add(path.name, why)
     return report
 
 
-def check(kind: str, path: Path) -> Report:
-    """Every check of `kind` on `path` (which `sniff` recognised)."""
+def examine(path: Path) -> tuple[str | None, Report] | None:
+    """The kind of `path` and its report: every check of that kind, or why it was not read (see `sniff`); None
+    when no kind recognises it and it is no damaged or oversized archive."""
+    kind, why = sniff(path)
+    if why is not None:
+        return None, _refused(path, why)
+    if kind is None:
+        return None
     try:
-        return validators()[kind].validate_archive(path)
+        return kind, validators()[kind].validate_archive(path)
     except DAMAGED as exc:
-        return refused(path, f"{DAMAGED_ARCHIVE}: {_reason(exc)}")
+        return kind, _refused(path, f"{DAMAGED_ARCHIVE}: {_reason(exc)}")
+
+
+def unknown(path: Path) -> Report:
+    """The report on a file named to be checked that no kind recognises."""
+    return _refused(path, f"not an archive musa-build knows how to check (known kinds: {', '.join(KINDS)})")
 
 
 def validate(path: Path) -> tuple[str | None, Report]:
     """Detect the kind of `path` and run every check of that kind."""
-    kind, why = sniff(path)
-    if kind is None:
-        if why is not None:
-            return None, refused(path, why)
-        report = Report()
-        report.add(path.name, f"not an archive musa-build knows how to check (known kinds: {', '.join(KINDS)})")
-        return None, report
-    return kind, check(kind, path)
+    return examine(path) or (None, unknown(path))
 
 
-__all__ = ["KINDS", "Problem", "Report", "check", "detect", "refused", "sniff", "unreadable", "validate",
+__all__ = ["KINDS", "Problem", "Report", "detect", "examine", "sniff", "unknown", "unreadable", "validate",
            "validators"]

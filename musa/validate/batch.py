@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import check, refused, sniff, validators
+from . import examine, unknown
 from .report import Problem, Report
 
 OK, FAILED, SKIPPED = "ok", "FAILED", "skipped"
@@ -42,11 +42,9 @@ def _walk(folder: Path) -> tuple[list[Row], dict[Path, int]]:
     skipped: dict[Path, int] = {}
 
     def visit(path: Path, top: Path) -> None:
-        kind, why = sniff(path)
-        if kind is not None:
-            rows.append(_checked(path, kind, check(kind, path)))
-        elif why is not None:
-            rows.append(_checked(path, None, refused(path, why)))
+        examined = examine(path)
+        if examined is not None:
+            rows.append(_checked(path, *examined))
         elif path.is_dir():
             for child in sorted(path.iterdir()):
                 if not child.name.startswith("."):
@@ -64,11 +62,9 @@ def collect(paths: list[Path]) -> list[Row]:
     """One row per archive found (and one per group of skipped files), in the order given."""
     rows: list[Row] = []
     for path in paths:
-        kind, why = sniff(path)
-        if kind is not None:
-            rows.append(_checked(path, kind, check(kind, path)))
-        elif why is not None:
-            rows.append(_checked(path, None, refused(path, why)))
+        examined = examine(path)
+        if examined is not None:
+            rows.append(_checked(path, *examined))
         elif path.is_dir():
             found, skipped = _walk(path)
             rows += found
@@ -78,9 +74,7 @@ def collect(paths: list[Path]) -> list[Row]:
             if not found and not skipped:
                 rows.append(Row(f"{path}/", None, SKIPPED, note="empty folder"))
         else:
-            rows.append(Row(str(path), None, FAILED,
-                            [Problem(path.name, "not an archive musa-build knows how to check "
-                                                f"(known kinds: {', '.join(validators())})")]))
+            rows.append(_checked(path, None, unknown(path)))
     return rows
 
 
