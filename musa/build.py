@@ -363,23 +363,23 @@ def _render_batch(units: tuple[Unit, ...]) -> tuple[list[Done], dict[str, str]]:
     return done, markdown.take_used(new_only=not _ALL_USED[0])
 
 
-def batches(todo: list[Unit], jobs: int, cost: Callable[[Unit], float] = lambda unit: 0.0) -> list[tuple[Unit, ...]]:
+def batches(todo: list[Unit], jobs: int, cost: Callable[[Unit], float] = lambda unit: 0.0,
+            by_target: bool = False) -> list[tuple[Unit, ...]]:
     """The units of `todo` as they go to worker processes, the longest batches first by their units' `cost` (ties
     keep the order of `todo`), so that the last to finish is a short one.
 
-    With fewer courses than processes, one unit at a time. Otherwise one batch per course (units of one course
-    are consecutive in `todo`), so that a process converts a course's Markdown once; but a course that would
-    leave the processes unevenly loaded (three like courses on two processes: one process would do two) goes
-    unit by unit after the whole courses, so that each process takes its share of it."""
-    courses: list[list[Unit]] = []
+    With fewer groups than processes, one unit at a time. Otherwise one batch per course, so that a process
+    converts a course's Markdown once and reuses it for the next target; or, `by_target` (when earlier builds
+    parsed the Markdown: a rebuild converts little), one batch per target and language, so that a process loads
+    the templates of fewer targets. But a batch that would leave the processes unevenly loaded (three like
+    courses on two processes: one process would do two) goes unit by unit after the whole batches, so that each
+    process takes its share of it."""
+    groups: dict[object, list[Unit]] = {}
     for unit in todo:
-        if courses and courses[-1][0].course == unit.course:
-            courses[-1].append(unit)
-        else:
-            courses.append([unit])
-    if len(courses) < jobs:
+        groups.setdefault((unit.target, unit.lang) if by_target else unit.course, []).append(unit)
+    if len(groups) < jobs:
         return sorted([(unit,) for unit in todo], key=lambda batch: -cost(batch[0]))
-    whole = sorted([tuple(units) for units in courses], key=lambda batch: -sum(cost(unit) for unit in batch))
+    whole = sorted([tuple(units) for units in groups.values()], key=lambda batch: -sum(cost(unit) for unit in batch))
     fair = sum(cost(unit) for unit in todo) / jobs
     loads, kept, split = [0.0] * jobs, [], []
     for batch in whole:  # as the processes will take them: each the next batch when it is free
@@ -432,7 +432,7 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_start_worker,
                                                 initargs=(exporters, parsed, os.getpid(), reuse, all_used)) as pool:
-        futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs, cost)]
+        futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs, cost, bool(parsed))]
         taken = set()
         used: dict[str, str] = {}
         try:

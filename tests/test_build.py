@@ -152,6 +152,21 @@ def test_a_course_that_would_load_the_processes_unevenly_goes_unit_by_unit():
     assert building.batches(todo[:1] + todo[3:4] + todo[6:7], 2, cost) == [(todo[3],), (todo[0],), (todo[6],)]
 
 
+def test_a_rebuild_gives_workers_whole_targets_so_that_each_loads_fewer_templates():
+    todo = [building.Unit(target, course, lang) for course in "ab" for target in ("moodle", "olx")
+            for lang in ("en", "fr")]
+    seconds = {"moodle": 0.6, "olx": 0.3}
+    cost = lambda unit: seconds[unit.target]  # noqa: E731
+    # by target and language, the longest first: moodle/en (a, b), moodle/fr (a, b), then olx likewise
+    assert building.batches(todo, 2, cost, by_target=True) == [
+        (todo[0], todo[4]), (todo[1], todo[5]), (todo[2], todo[6]), (todo[3], todo[7])]
+    assert building.batches(todo, 2, cost) == [tuple(todo[0:4]), tuple(todo[4:8])]  # a first build: by course
+    # three like targets on two processes: the third goes unit by unit, so that both processes take half of it
+    alike = [building.Unit(target, course) for course in "ab" for target in ("moodle", "olx", "scorm12")]
+    assert building.batches(alike, 2, lambda unit: 0.5, by_target=True) == [
+        (alike[0], alike[3]), (alike[1], alike[4]), (alike[2],), (alike[5],)]
+
+
 def test_second_build_skips_everything_and_keeps_the_bytes(reference, units, real_copy, tmp_path, cli):
     build_json(cli, real_copy, tmp_path, "--jobs", "1")
     again = build_json(cli, real_copy, tmp_path, "--jobs", "1")
