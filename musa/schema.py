@@ -96,7 +96,20 @@ class Bool(Type):
 
 
 class Date(Type):
+    """A day of a course's calendar: from 1970 (an LMS such as Moodle stores dates as seconds since its start) to
+    2999, so that a course's weeks, however many a file can list, stay within the calendar's years."""
+
     expected = "a date YYYY-MM-DD"
+    EARLIEST, LATEST = datetime.date(1970, 1, 1), datetime.date(2999, 12, 31)
+
+    def check(self, value, parts, doc: Document, diags: Diagnostics) -> bool:
+        if not super().check(value, parts, doc, diags):
+            return False
+        day = datetime.date.fromisoformat(value) if isinstance(value, str) else value
+        if not self.EARLIEST <= day <= self.LATEST:
+            diags.error(doc.loc(parts), f"expected a date from {self.EARLIEST} to {self.LATEST}, got {day}")
+            return False
+        return True
 
     def accepts(self, value):
         if isinstance(value, str):
@@ -108,7 +121,7 @@ class Date(Type):
         return isinstance(value, datetime.date) and not isinstance(value, datetime.datetime)
 
     def json(self):
-        return {"type": "string", "format": "date", "pattern": r"^\d{4}-\d{2}-\d{2}$"}
+        return {"type": "string", "format": "date", "pattern": r"^(?:19[7-9]\d|2\d{3})-\d{2}-\d{2}$"}
 
 
 class Enum(Type):
