@@ -16,6 +16,8 @@ from .errors import Diagnostics, Loc
 MAX_FILE_BYTES = 1_000_000
 MAX_NODES = 100_000
 MAX_DEPTH = 64  # levels of nesting; the deepest real file uses 7
+MAX_DIGITS = 100  # of an integer: Python reads at most 4,300 decimal digits, and prints no more
+_TOO_LONG = 10 ** MAX_DIGITS
 
 SCALAR_TAGS = {
     "tag:yaml.org,2002:str",
@@ -29,6 +31,7 @@ MAP_TAG = "tag:yaml.org,2002:map"
 # libyaml's parser when PyYAML has it (same events and marks, several times faster), else the pure one
 COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SEQ_TAG = "tag:yaml.org,2002:seq"
+INT_TAG = "tag:yaml.org,2002:int"
 
 
 def key_path(parts) -> str:
@@ -176,9 +179,15 @@ class _Converter:
             return self._bad_tag(node, parts)
         try:
             value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
-        except ValueError:  # a timestamp the calendar does not have: 2020-02-30
-            self._error(mark, parts, f"expected a date YYYY-MM-DD, got '{node.value}', which is not a day "
-                                     "of the calendar")
+        except ValueError:  # a timestamp the calendar does not have (2020-02-30), or digits Python will not read
+            if node.tag == INT_TAG:
+                self._error(mark, parts, f"expected a number of at most {MAX_DIGITS} digits, got a longer one")
+            else:
+                self._error(mark, parts, f"expected a date YYYY-MM-DD, got '{node.value}', which is not a day "
+                                         "of the calendar")
+            return None
+        if type(value) is int and abs(value) >= _TOO_LONG:  # no message could print it (0x, 0b: any length)
+            self._error(mark, parts, f"expected a number of at most {MAX_DIGITS} digits, got a longer one")
             return None
         if isinstance(value, str):
             return self._plain_text(sys.intern(value) if len(value) <= 16 else value, mark, parts)

@@ -8,7 +8,7 @@ import pickle
 from hypothesis import given, settings, strategies as st
 
 from musa.errors import Diagnostics, Loc
-from musa.yamlsource import MAX_FILE_BYTES, load_yaml
+from musa.yamlsource import MAX_DIGITS, MAX_FILE_BYTES, load_yaml
 
 
 def load(tmp_path, text: str | bytes):
@@ -77,6 +77,17 @@ def test_file_over_size_limit_is_refused(tmp_path):
 def test_empty_file(tmp_path):
     doc, messages = load(tmp_path, "# only a comment\n")
     assert doc is None and messages == ["doc.yaml:1:1: expected a mapping of keys, got an empty file"]
+
+
+def test_an_integer_no_message_could_print_is_refused_where_it_stands(tmp_path):
+    longest = "9" * MAX_DIGITS
+    text = f"a: {longest}\nb: -{longest}9\nc: [{'9' * 5000}]\nd: 0x{'f' * 5000}\n"  # Python reads 4,300 digits
+    doc, messages = load(tmp_path, text)
+    refused = "expected a number of at most 100 digits, got a longer one"
+    assert doc is None
+    assert messages == [f"doc.yaml:2:4: b: {refused}", f"doc.yaml:3:5: c[0]: {refused}",
+                        f"doc.yaml:4:4: d: {refused}"]
+    assert load(tmp_path, f"a: {longest}\n")[0].data == {"a": int(longest)}
 
 
 @settings(max_examples=300, deadline=None)
