@@ -32,17 +32,21 @@ class Type:
 
 
 class Str(Type):
-    def __init__(self, pattern: str | None = None, expected: str = "a string", min_length: int = 1):
+    def __init__(self, pattern: str | None = None, expected: str = "a string", min_length: int = 1,
+                 max_length: int | None = None):
         self.pattern = re.compile(pattern) if pattern else None
         self.expected = expected
-        self.min_length = min_length
+        self.min_length, self.max_length = min_length, max_length
 
     def accepts(self, value):
         return (isinstance(value, str) and len(value.strip()) >= self.min_length
+                and (self.max_length is None or len(value) <= self.max_length)
                 and (self.pattern is None or bool(self.pattern.fullmatch(value))))
 
     def json(self):
         schema = {"type": "string", "minLength": self.min_length}
+        if self.max_length is not None:
+            schema["maxLength"] = self.max_length
         if self.pattern:
             schema["pattern"] = f"^(?:{self.pattern.pattern})$"
         return schema

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from .schema import AnyOf, Bool, Date, Enum, F, Int, List, Number, Obj, Str, Tagged, Text
 
-ID = Str(r"[a-z0-9]+(?:-[a-z0-9]+)*", "an id (lower-case letters, digits and single '-')")
+# At most 40 characters: Moodle keeps an id number in 100, and musa-build writes two ids and a '-' into one.
+ID = Str(r"[a-z0-9]+(?:-[a-z0-9]+)*", "an id (lower-case letters, digits and single '-', at most 40 characters)",
+         max_length=40)
 LOCAL_ID = ID
 IDS = List(ID)
 HOURS = Number(exclusive_minimum=0, maximum=10_000)  # a bound that keeps sums and dates sane

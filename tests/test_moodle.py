@@ -16,7 +16,7 @@ from conftest import require_shared
 from musa.exporters.moodle_plan import multiple_fractions
 from musa.project import load
 from musa.validate import detect
-from musa.validate.moodle import validate_archive, validate_members
+from musa.validate.moodle import NULL, validate_archive, validate_members
 
 ROOT = Path(__file__).resolve().parent.parent
 COURSES = ("dsm", "dcc", "died", "occm", "traces-mmex", "traces-storytelling", "traces-innovation")
@@ -291,6 +291,13 @@ def stray_activity(files):
         files[name.replace(folder, "activities/quiz_9999")] = files[name]
 
 
+def long_section_name(files):
+    name = next(n for n in sorted(files) if n.endswith("section.xml") and xml(files[n]).findtext("name") != NULL)
+    root = xml(files[name])
+    root.find("name").text = "x" * 256
+    files[name] = etree.tostring(root)
+
+
 def unknown_qtype(files):
     files["questions.xml"] = files["questions.xml"].replace(b"<qtype>truefalse</qtype>", b"<qtype>nonesuch</qtype>", 1)
 
@@ -306,6 +313,7 @@ def unknown_qtype(files):
     (drop_module_file, "missing"),
     (break_rubric, "not ready"),
     (duplicate_stamp, "is used 2 times"),
+    (long_section_name, "name of 256 characters: Moodle keeps at most 255, and the restore would fail"),
 ])
 def test_checks_fail_on_a_broken_backup(archives, change, expected):
     files = members(archives["traces-mmex"])
@@ -342,3 +350,22 @@ def test_minimal_project_builds_a_valid_backup(minimal, tmp_path, cli):
         assert [p.format() for p in report.problems] == []
         expected = expected_counts(project, course)
         assert {k: report.counts[k] for k in expected} == dict(expected)
+
+
+def test_long_titles_are_cut_to_the_lengths_moodle_keeps(minimal, tmp_path, cli):
+    # a restore writes names into columns of fixed length; a longer one fails it (the check above)
+    long = " ".join(["Lengthy"] * 200)  # 1,599 characters
+    for file, title in (("roles/curator.yaml", "{en: Curator, it: Curatore}"), ("roles/curator.yaml", "Meeting day"),
+                        ("competences/comp-a.yaml", "{en: Records, it: Schede}")):
+        path = minimal / file
+        text = path.read_text(encoding="utf-8")
+        assert f"title: {title}\n" in text
+        path.write_text(text.replace(f"title: {title}\n", f"title: {long}\n", 1), encoding="utf-8")
+    assert cli("--project", minimal, "build", "--target", "moodle", "--out", tmp_path).code == 0
+    backup = tmp_path / "moodle" / "curator.mbz"
+    assert [p.format() for p in validate_archive(backup).problems] == []
+    files = members(backup)
+    assert len(xml(files["course/course.xml"]).findtext("fullname")) == 1333
+    event = xml(files["course/calendar.xml"]).findtext("event/name")
+    category = next(e.text for e in xml(files["questions.xml"]).iter("name") if e.text.startswith("Default for T1"))
+    assert len(event) == len(category) == 255 and event.endswith("…") and category.endswith("…")

@@ -165,6 +165,18 @@ def test_special_characters_survive_both_formats(minimal, tmp_path):
         assert plain(parsed[0].answers[1].text) == "[html] The visitor list"
 
 
+def test_a_long_competence_title_is_cut_to_the_category_name_moodle_keeps(minimal, tmp_path):
+    competence = minimal / "competences" / "comp-a.yaml"
+    long = " ".join(["Lengthy"] * 200)  # 1,599 characters; Moodle keeps a category name in 255
+    competence.write_text(competence.read_text(encoding="utf-8").replace("title: {en: Records, it: Schede}",
+                                                                        f"title: {long}"), encoding="utf-8")
+    built = build(minimal, tmp_path / "out")
+    for name, module in (("curator.moodle.xml", moodle_xml), ("curator.gift.txt", gift)):
+        parsed = module.parse(next(path for n, path in built.items() if n.endswith(name.split(".", 1)[1])), Report())
+        names = {question.category.rsplit("/", 1)[-1] for question in parsed}
+        assert max(map(len, names)) == 255 and any(n.startswith("T1 Lengthy") and n.endswith("…") for n in names)
+
+
 def test_gift_escapes_every_special_character():
     from musa.exporters.moodle_questions import gift as escape, gift_html
     text = "a~b=c#d{e}f:g\\h\nnext"

@@ -10,7 +10,8 @@ from ..markdown import to_html
 from ..model import Assignment, Course, Programme, Question, Quiz, SelfAssessment, Text
 
 FRAMEWORK_IDNUMBER = "MUSA"
-NAME_LIMIT = 255  # Moodle's section and activity names are at most 255 characters
+NAME_LIMIT = 255  # Moodle's section, activity, event and question category names are at most 255 characters
+FULLNAME_LIMIT = 1333  # a course's full name
 
 
 def clip(name: str, limit: int = NAME_LIMIT) -> str:
@@ -84,6 +85,11 @@ class Activity:
     due: datetime.date | None = None
     expected: datetime.date | None = None  # a dated item: completion expected on this day
     competences: tuple[str, ...] = ()  # competence codes this activity assesses
+
+    @property
+    def bank_name(self) -> str:
+        """The name of a quiz's own question category."""
+        return clip(f"Default for {self.name}")
 
 
 @dataclass(frozen=True)
@@ -167,10 +173,11 @@ class MoodlePlanner:
         summary = self._html("summary", course=course, programme=self.programme)  # one a course: not remembered
         sections = self.role_sections() if course.kind == "role" else self.workshop_sections()
         overview = Section(0, None, summary, self.front_activities())
-        events = tuple(Event(f"Face-to-face day: {self.tr(d.title)}", self.md(d.agenda),
+        events = tuple(Event(clip(f"Face-to-face day: {self.tr(d.title)}"), self.md(d.agenda),
                              datetime.datetime.combine(d.date, datetime.time(9)), d.hours)
                        for d in course.face_to_face)
-        return Plan(course, self.programme, self.tr(course.title), course.code, summary, (overview, *sections),
+        return Plan(course, self.programme, clip(self.tr(course.title), FULLNAME_LIMIT), course.code, summary,
+                    (overview, *sections),
                     events, tuple(cc.competence.code for cc in course.competences))
 
     def front_activities(self) -> tuple[Activity, ...]:

@@ -19,6 +19,7 @@ from ..model import Course, Question, Quiz
 from ..moodle_fractions import shares
 from . import register
 from .base import Exporter
+from .moodle_plan import clip
 
 NAME_LENGTH = 80  # characters of the prompt kept in a question's name
 PENALTY = {"multichoice": "0.3333333", "truefalse": "1.0000000"}  # Moodle's defaults per question type
@@ -128,13 +129,13 @@ class MoodleQuestionsExporter(Exporter):
     def categories(self, course: Course) -> tuple[Category, ...]:
         """One category per competence of a role course; a workshop's single quiz is one category."""
         if course.kind == "workshop":
-            title = self.tr(course.quiz.title)
+            title = clip(self.tr(course.quiz.title))
             return (Category(title, category_path(title), paragraph(f"{self.tr(course.title)}: {title}"),
                              self.questions(course.quiz, course.code)),)
         found = []
         for cc in course.competences:
             comp = cc.competence
-            name = f"{comp.code} {self.tr(comp.title)}"
+            name = clip(f"{comp.code} {self.tr(comp.title)}")
             found.append(Category(name, category_path(name), paragraph(self.tr(comp.description)),
                                   self.questions(comp.quiz, comp.code)))
         return tuple(found)

@@ -3,6 +3,7 @@ rubrics, grades, and counts of what Moodle will restore."""
 
 from __future__ import annotations
 
+import fnmatch
 import re
 import tarfile
 import zipfile
@@ -28,6 +29,16 @@ CORE_QTYPES = frozenset({"calculated", "calculatedmulti", "calculatedsimple", "d
                          "ordering", "random", "randomsamatch", "shortanswer", "truefalse"})
 HEX32 = re.compile(r"^[0-9a-f]{32}$")
 RUBRIC_READY = "20"
+# What a restore writes into columns of a fixed length (Moodle's install.xml): a longer value fails the restore
+# with a database error. By file (a glob), the path of the value in its XML, and the column's length.
+LENGTHS = (
+    ("course/course.xml", "fullname", 1333), ("course/course.xml", "shortname", 255),
+    ("course/course.xml", "idnumber", 100), ("course/calendar.xml", "event/name", 255),
+    ("sections/*/section.xml", "name", 255), ("activities/*/module.xml", "idnumber", 100),
+    ("activities/assign_*/assign.xml", "assign/name", 255), ("activities/*/grades.xml", ".//grade_item/itemname", 255),
+    ("activities/*/grading.xml", ".//definition/name", 255), ("questions.xml", ".//question_category/name", 255),
+    ("questions.xml", ".//question/name", 255), ("questions.xml", ".//question_bank_entry/idnumber", 100),
+)
 TOLERANCE = 1e-5
 
 
@@ -113,6 +124,16 @@ class BackupChecker:
         self.activities(backup, sections)
         self.unlisted(backup)
         self.course_grades()
+        self.lengths()
+
+    def lengths(self) -> None:
+        for name, root in sorted(self.xml.items()):
+            for pattern, path, limit in LENGTHS:
+                if fnmatch.fnmatchcase(name, pattern):
+                    for element in root.iterfind(path):
+                        if len(element.text or "") > limit:
+                            self.add(name, f"{path.removeprefix('.//')} of {len(element.text)} characters: Moodle "
+                                           f"keeps at most {limit}, and the restore would fail")
 
     def unlisted(self, backup) -> None:
         """Section and activity folders that moodle_backup.xml does not list: Moodle would never restore them."""
