@@ -340,3 +340,22 @@ def test_a_package_in_another_language_has_no_english_interface_left(tmp_path, t
             found = [phrase for phrase in english if phrase in text]
             assert found == [], (package.name, name, found)
             assert page.get("lang") == "el"
+
+
+def test_a_course_id_that_starts_with_a_digit_gives_valid_manifest_identifiers(minimal, tmp_path, cli):
+    # an id may start with a digit; an XML ID (a manifest's identifier) may not
+    require_shared()
+    (minimal / "roles" / "curator.yaml").rename(minimal / "roles" / "9-curator.yaml")
+    for file, old, new in (("roles/9-curator.yaml", "id: curator\n", "id: 9-curator\n"),
+                           ("content/programmes/mini.yaml", "courses: [curator]", "courses: [9-curator]")):
+        path = minimal / file
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    targets = ("scorm12", "scorm2004", "scorm12-units", "scorm2004-units")
+    assert cli("--project", minimal, "build", *(f"--target={t}" for t in targets), "--out", tmp_path).code == 0
+    built = sorted(tmp_path.glob("scorm*/**/*.zip"))
+    assert len(built) == 6
+    for path in built:
+        assert problems(path) == []
+        assert manifest(path).get("identifier").startswith("id-9-curator-")

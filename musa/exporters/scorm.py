@@ -27,8 +27,10 @@ SHARED_FILES = ("shared/lms.js", "shared/sco.js", "shared/style.css")
 
 
 def ident(*parts: str) -> str:
-    """A manifest identifier (an XML NCName) from source ids."""
-    return UNSAFE.sub("-", "-".join(parts).lower()).strip("-")
+    """A manifest identifier (an XML NCName, which starts with a letter) from source ids: 'id-' before ids that
+    start with a digit."""
+    name = UNSAFE.sub("-", "-".join(parts).lower()).strip("-")
+    return name if name[:1].isalpha() else f"id-{name}"
 
 
 @dataclass(frozen=True)
