@@ -190,3 +190,31 @@ def test_a_folder_whose_name_is_not_utf_8(cli, tmp_path, built):
     assert result.code == 0, result.err
     report = json.loads(result.out)
     assert report["failed"] == 0 and report["checked"] == json.loads(cli("validate", "--json", built).out)["checked"]
+
+
+def test_a_pipe_or_device_is_never_read(tmp_path, built):
+    """A pipe would wait for a writer and /dev/zero never ends: named, each fails at once; in a folder, a pipe is
+    skipped. (A process of its own, so that a hang is a failed test, not a stuck run.)"""
+    import os
+    import subprocess
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    folder = tmp_path / "with-a-pipe"
+    folder.mkdir()
+    os.mkfifo(folder / "queue")
+    (folder / "curator.zip").write_bytes((built / "scorm12" / "curator.zip").read_bytes())
+
+    def validate(*paths) -> tuple[int, dict]:
+        done = subprocess.run([sys.executable, "-m", "musa", "validate", "--json", *map(str, paths)],
+                              capture_output=True, text=True, timeout=60)
+        assert "Traceback" not in done.stderr
+        return done.returncode, json.loads(done.stdout)
+
+    code, report = validate(pipe, "/dev/zero")
+    assert code == 1
+    assert [(e["result"], [p["message"] for p in e["problems"]]) for e in report["archives"]] == [
+        ("FAILED", ["a special file (a pipe, socket or device), not an archive; not read"])] * 2
+    code, report = validate(folder)
+    assert code == 0
+    assert [(e["path"].rsplit("/", 1)[-1], e["result"]) for e in report["archives"]] == [
+        ("curator.zip", "ok"), ("queue", "skipped")]

@@ -2,13 +2,14 @@
 
 Each archive kind is one module here with `detect(path) -> bool` and `validate_archive(path) -> Report`,
 listed in KINDS; `musa-build validate` asks each in turn which kind a file is (`sniff`), once a gzip or zip file
-has read back whole and within LARGEST.
+has read back whole and within LARGEST. A pipe, socket or device is never read (`special`).
 """
 
 from __future__ import annotations
 
 import gzip
 import importlib
+import stat
 import tarfile
 import zipfile
 import zlib
@@ -46,7 +47,7 @@ def sniff(path: Path) -> tuple[str | None, str | None]:
     """The kind of archive at `path` (None when no validator recognises it); or why it is not checked at all: a
     gzip or zip file that does not read back whole (a tar reader stops quietly at a damaged header, and a kind's
     checks read only the members they need) or that would expand beyond LARGEST."""
-    why = unreadable(path)
+    why = special(path) or unreadable(path)
     if why is not None:
         return None, why
     for kind, module in validators().items():
@@ -56,6 +57,18 @@ def sniff(path: Path) -> tuple[str | None, str | None]:
         except DAMAGED as exc:
             return None, f"{DAMAGED_ARCHIVE}: {_reason(exc)}"
     return None, None
+
+
+def special(path: Path) -> str | None:
+    """Why what stands at `path` is not read at all: it is neither a file nor a folder but a pipe, socket or device
+    (reading one may wait for a writer, as a pipe does, or never end, as /dev/zero does). None for anything else."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if stat.S_ISREG(mode) or stat.S_ISDIR(mode):
+        return None
+    return "a special file (a pipe, socket or device), not an archive; not read"
 
 
 def _too_large() -> str:
@@ -124,5 +137,5 @@ def validate(path: Path) -> tuple[str | None, Report]:
     return examine(path) or (None, unknown(path))
 
 
-__all__ = ["KINDS", "Problem", "Report", "detect", "examine", "sniff", "unknown", "unreadable", "validate",
-           "validators"]
+__all__ = ["KINDS", "Problem", "Report", "detect", "examine", "sniff", "special", "unknown", "unreadable",
+           "validate", "validators"]

@@ -1,7 +1,8 @@
 """Validating many archives at once: named files, or whole folders searched for every kind in KINDS.
 
 A file named on the command line that no kind recognises is a failure; inside a folder it is skipped (and
-the table says so), since build/ also holds the preview site and other files that are not archives.
+the table says so), since build/ also holds the preview site and other files that are not archives. A pipe or
+device is never read: named, it fails; inside a folder, it is skipped.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from . import examine, unknown
+from . import examine, special, unknown
 from .report import Problem, Report
 
 OK, FAILED, SKIPPED = "ok", "FAILED", "skipped"
@@ -42,6 +43,9 @@ def _walk(folder: Path) -> tuple[list[Row], dict[Path, int]]:
     skipped: dict[Path, int] = {}
 
     def visit(path: Path, top: Path) -> None:
+        if special(path) is not None:  # a pipe or device left in the folder: never read, like any other stranger
+            skipped[top] = skipped.get(top, 0) + 1
+            return
         examined = examine(path)
         if examined is not None:
             rows.append(_checked(path, *examined))
