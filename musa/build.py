@@ -364,19 +364,17 @@ def _render_batch(units: tuple[Unit, ...]) -> tuple[list[Done], dict[str, str]]:
 
 
 def batches(todo: list[Unit], jobs: int, cost: Callable[[Unit], float] = lambda unit: 0.0,
-            by_target: bool = False) -> list[tuple[Unit, ...]]:
-    """The units of `todo` as they go to worker processes, the longest batches first by their units' `cost` (ties
-    keep the order of `todo`), so that the last to finish is a short one.
+            group: Callable[[Unit], object] = lambda unit: unit.course) -> list[tuple[Unit, ...]]:
+    """The units of `todo` as they go to worker processes, one batch per `group` (by default a course, so that a
+    process converts a course's Markdown once and reuses it for the next target), the longest batches first by
+    their units' `cost` (ties keep the order of `todo`), so that the last to finish is a short one.
 
-    With fewer groups than processes, one unit at a time. Otherwise one batch per course, so that a process
-    converts a course's Markdown once and reuses it for the next target; or, `by_target` (when earlier builds
-    parsed the Markdown: a rebuild converts little), one batch per target and language, so that a process loads
-    the templates of fewer targets. But a batch that would leave the processes unevenly loaded (three like
-    courses on two processes: one process would do two) goes unit by unit after the whole batches, so that each
-    process takes its share of it."""
+    With fewer groups than processes, one unit at a time. A batch that would leave the processes unevenly loaded
+    (three like courses on two processes: one process would do two) goes unit by unit after the whole batches, so
+    that each process takes its share of it."""
     groups: dict[object, list[Unit]] = {}
     for unit in todo:
-        groups.setdefault((unit.target, unit.lang) if by_target else unit.course, []).append(unit)
+        groups.setdefault(group(unit), []).append(unit)
     if len(groups) < jobs:
         return sorted([(unit,) for unit in todo], key=lambda batch: -cost(batch[0]))
     whole = sorted([tuple(units) for units in groups.values()], key=lambda batch: -sum(cost(unit) for unit in batch))
@@ -428,11 +426,16 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
             _EXPORTERS.clear()
             memo.forget_parts()
         return markdown.take_used(new_only=not all_used)
+    # A first build goes course by course. A rebuild, whose Markdown earlier builds converted, goes by families of
+    # targets that share templates (see Exporter.family): a process then loads fewer templates, and renders the
+    # texts a family shares once.
+    group = (lambda unit: (exporters[unit.target, unit.lang].family(), unit.lang)) if parsed else \
+        (lambda unit: unit.course)
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_start_worker,
                                                 initargs=(exporters, parsed, os.getpid(), reuse, all_used)) as pool:
-        futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs, cost, bool(parsed))]
+        futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs, cost, group)]
         taken = set()
         used: dict[str, str] = {}
         try:

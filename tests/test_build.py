@@ -152,19 +152,45 @@ def test_a_course_that_would_load_the_processes_unevenly_goes_unit_by_unit():
     assert building.batches(todo[:1] + todo[3:4] + todo[6:7], 2, cost) == [(todo[3],), (todo[0],), (todo[6],)]
 
 
-def test_a_rebuild_gives_workers_whole_targets_so_that_each_loads_fewer_templates():
+def test_units_can_go_by_other_groups_than_courses():
     todo = [building.Unit(target, course, lang) for course in "ab" for target in ("moodle", "olx")
             for lang in ("en", "fr")]
     seconds = {"moodle": 0.6, "olx": 0.3}
     cost = lambda unit: seconds[unit.target]  # noqa: E731
+    by_target = lambda unit: (unit.target, unit.lang)  # noqa: E731
     # by target and language, the longest first: moodle/en (a, b), moodle/fr (a, b), then olx likewise
-    assert building.batches(todo, 2, cost, by_target=True) == [
+    assert building.batches(todo, 2, cost, by_target) == [
         (todo[0], todo[4]), (todo[1], todo[5]), (todo[2], todo[6]), (todo[3], todo[7])]
-    assert building.batches(todo, 2, cost) == [tuple(todo[0:4]), tuple(todo[4:8])]  # a first build: by course
-    # three like targets on two processes: the third goes unit by unit, so that both processes take half of it
+    assert building.batches(todo, 2, cost) == [tuple(todo[0:4]), tuple(todo[4:8])]  # by course
+    # three like groups on two processes: the third goes unit by unit, so that both processes take half of it
     alike = [building.Unit(target, course) for course in "ab" for target in ("moodle", "olx", "scorm12")]
-    assert building.batches(alike, 2, lambda unit: 0.5, by_target=True) == [
+    assert building.batches(alike, 2, lambda unit: 0.5, by_target) == [
         (alike[0], alike[3]), (alike[1], alike[4]), (alike[2],), (alike[5],)]
+
+
+def test_a_rebuild_renders_targets_that_share_templates_together(tmp_path, monkeypatch):
+    """After an edit (the Markdown converted before), units go to processes by families of targets (olx and
+    olx-source; the four SCORM targets) and language, not course by course as in a first build."""
+    assert {name: cls.family() for name, cls in targets().items()} == {
+        "moodle": "moodle", "moodle-competencies": "moodle-competencies", "moodle-questions": "moodle-questions",
+        "olx": "olx", "olx-source": "olx", "scorm12": "scorm", "scorm12-units": "scorm", "scorm2004": "scorm",
+        "scorm2004-units": "scorm"}
+    project = copy_sources(tmp_path / "musa")
+    groups: list[dict[building.Unit, object]] = []
+    real = building.batches
+
+    def batches(todo, jobs, cost, group):
+        groups.append({unit: group(unit) for unit in todo})
+        return real(todo, jobs, cost, group)
+    monkeypatch.setattr(building, "batches", batches)
+    names = ["moodle", "olx", "olx-source", "scorm12"]
+    building.build(load(project).project, tmp_path / "out", names, jobs=2)
+    assert all(group == unit.course for unit, group in groups[-1].items())
+    lesson = next((project / "content" / "lessons" / "dc-5-4").glob("*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    building.build(load(project).project, tmp_path / "out", names, jobs=2)
+    assert len(groups[-1]) == 8  # the two courses that hold dc-5-4, four targets each
+    assert all(group == (targets()[unit.target].family(), "en") for unit, group in groups[-1].items())
 
 
 def test_second_build_skips_everything_and_keeps_the_bytes(reference, units, real_copy, tmp_path, cli):

@@ -162,6 +162,12 @@ class Exporter:
         """The folders under templates/ this target loads from, in search order (also hashed into the cache key)."""
         return (cls.name, *cls.shared_templates)
 
+    @classmethod
+    def family(cls) -> str:
+        """What targets that share templates (and the plan behind them) have in common: the last folder they load
+        from (`scorm` for the four SCORM targets, `olx` for olx and olx-source, else the target's own)."""
+        return cls.template_folders()[-1]
+
     def members(self, course: Course) -> dict[str, bytes]:
         """The files of one course's archive, by member name."""
         raise NotImplementedError
