@@ -177,8 +177,7 @@ class MoodlePlanner:
                              datetime.datetime.combine(d.date, datetime.time(9)), d.hours)
                        for d in course.face_to_face)
         return Plan(course, self.programme, clip(self.tr(course.title), FULLNAME_LIMIT), course.code, summary,
-                    (overview, *sections),
-                    events, tuple(cc.competence.code for cc in course.competences))
+                    (overview, *sections), events, tuple(cc.competence.code for cc in course.competences))
 
     def front_activities(self) -> tuple[Activity, ...]:
         check = self.programme.self_assessment

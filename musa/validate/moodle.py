@@ -127,6 +127,7 @@ class BackupChecker:
         self.lengths()
 
     def lengths(self) -> None:
+        """Values longer than the columns a restore writes them into (LENGTHS)."""
         for name, root in sorted(self.xml.items()):
             for pattern, path, limit in LENGTHS:
                 if fnmatch.fnmatchcase(name, pattern):
