@@ -171,6 +171,8 @@ class Text(Type):
                 elif not (isinstance(text, str) and text.strip()):
                     diags.error(doc.loc(parts + (lang,)), f"expected a non-empty string, got {describe(text)}")
                     ok = False
+                elif lang != "en":
+                    doc.languages.setdefault(lang, parts + (lang,))
             return ok
         return super().check(value, parts, doc, diags)
 

@@ -99,6 +99,9 @@ class Document:
     path: str
     data: object
     marks: Marks = field(default_factory=Marks)
+    # language code → the key path of its first text, for every language besides English that a text map in this
+    # file uses (noted by the shape check, so that a rule can name a language no programme declares)
+    languages: dict = field(default_factory=dict)
 
     def loc(self, parts=(), key: bool = False) -> Loc:
         """The location of the value at `parts` (or of its key), falling back to the nearest parent."""

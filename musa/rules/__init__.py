@@ -8,7 +8,7 @@ from ..sources import Sources
 from .competences import check_competence
 from .courses import check_role, check_workshop
 from .placeholders import check_placeholders
-from .programmes import check_programme, check_usage
+from .programmes import check_languages, check_programme, check_usage
 
 
 def check_sources(sources: Sources, diags: Diagnostics, cache: SourceCache | None = None) -> None:
@@ -25,6 +25,7 @@ def check_sources(sources: Sources, diags: Diagnostics, cache: SourceCache | Non
     for doc in sources.docs["workshop"].values():
         check_workshop(doc, sources, diags)
     check_usage(sources, diags)
+    check_languages(sources, diags)
     for docs in sources.docs.values():
         for doc in docs.values():
             cache.memo(key_of("placeholders", sources.fingerprints[doc.path]),

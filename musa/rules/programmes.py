@@ -130,3 +130,17 @@ def check_usage(sources: Sources, diags: Diagnostics) -> None:
                                             "got none")
     if not sources.docs["programme"] and not sources.broken:
         diags.error(Loc("content/programmes"), "expected at least one programme file, got none")
+
+
+def check_languages(sources: Sources, diags: Diagnostics) -> None:
+    """A text in a language no programme declares is never built: most likely a mistyped code (gr for el)."""
+    declared = {lang for doc in sources.docs["programme"].values() for lang in doc.data["languages"]}
+    if not declared or sources.broken:
+        return  # a broken programme file may be the one that declares it
+    for docs in sources.docs.values():
+        for doc in docs.values():
+            for lang, parts in doc.languages.items():
+                if lang not in declared:
+                    diags.warning(doc.loc(parts, key=True),
+                                  f"expected a language the programmes declare ({', '.join(sorted(declared))}), "
+                                  f"got '{lang}', whose texts no build uses{did_you_mean(lang, declared)}")
