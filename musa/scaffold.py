@@ -16,12 +16,12 @@ import jinja2
 from .calendar import week_starts
 from .errors import ContentError
 from .project import load
+from .specs import ID
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates" / "new"
 ECF_AREAS = {"a": "PLAN", "b": "BUILD", "c": "RUN", "d": "ENABLE", "e": "MANAGE"}
 DIGCOMP_AREAS = {"1": "Information and data literacy", "2": "Communication and collaboration",
                  "3": "Digital content creation", "4": "Safety", "5": "Problem solving"}
-ROLE_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*")
 # q kind, outcome, which choices are correct
 QUESTIONS = (("single", "lo1", (True, False, False)), ("single", "lo2", (False, True, False)),
              ("multiple", "lo3", (True, True, False)), ("truefalse", "lo1", ()), ("truefalse", "lo2", ()),
@@ -91,9 +91,8 @@ def add_course(programme_file: Path, ident: str) -> None:
 
 def role(project_root: Path, ident: str, programme_id: str | None) -> list[Path]:
     """Write roles/<ident>.yaml for a programme with a blended mode and list it in the programme; return the paths."""
-    if not ROLE_ID.fullmatch(ident):
-        raise click.BadParameter(f"expected a role id of lower-case letters, digits and '-', got '{ident}'",
-                                 param_hint="ID")
+    if not ID.accepts(ident):  # what the role file's id must be
+        raise click.BadParameter(f"expected {ID.expected}, got '{ident}'", param_hint="ID")
     path = _target(project_root / "roles" / f"{ident}.yaml")
     loaded = load(project_root)
     if loaded.diagnostics.errors or loaded.project is None:

@@ -101,6 +101,17 @@ def test_new_refuses_bad_ids_existing_files_and_programmes_without_roles(minimal
     assert not (minimal / "roles/keeper.yaml").exists()
 
 
+def test_new_role_takes_the_ids_a_role_file_may_have(minimal, cli):
+    """The same ids as the role file's schema: one that starts with a digit, but none over 40 characters (a role
+    written with one would fail its own check)."""
+    long = cli("--project", minimal, "new", "role", "r" * 41)
+    assert long.code == 2 and "expected an id (lower-case letters, digits and single '-', at most 40 characters)" \
+        in long.err
+    assert not (minimal / "roles" / f"{'r' * 41}.yaml").exists()
+    assert cli("--project", minimal, "new", "role", "9-keeper").code == 0
+    assert cli("--project", minimal, "check").code == 0
+
+
 def test_add_course_keeps_the_list_style(tmp_path):
     flow = tmp_path / "flow.yaml"
     flow.write_text("id: p\ncourses: [a, b]  # the courses\nx: 1\n", encoding="utf-8")
