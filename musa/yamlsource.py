@@ -183,12 +183,11 @@ class _Converter:
         try:
             value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
         except ValueError:  # a timestamp the calendar does not have (2020-02-30), or digits Python will not read
-            if node.tag == INT_TAG:
-                self._error(mark, parts, f"expected a number of at most {MAX_DIGITS} digits, got a longer one")
-            else:
+            if node.tag != INT_TAG:
                 self._error(mark, parts, f"expected a date YYYY-MM-DD, got '{node.value}', which is not a day "
                                          "of the calendar")
-            return None
+                return None
+            value = _TOO_LONG
         if type(value) is int and abs(value) >= _TOO_LONG:  # no message could print it (0x, 0b: any length)
             self._error(mark, parts, f"expected a number of at most {MAX_DIGITS} digits, got a longer one")
             return None
