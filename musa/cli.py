@@ -72,7 +72,11 @@ def loaded_or_fail(settings: Settings, strict: bool = False, cache: SourceCache 
 @click.pass_context
 def main(ctx: click.Context, project: Path, debug: bool) -> None:
     """Compile YAML course programmes into Open edX, Moodle and SCORM packages."""
-    if not project.is_dir():
+    try:
+        folder = project.is_dir()
+    except OSError as error:  # a name too long for the file system, say
+        raise click.BadParameter(f"'{project}' cannot be read: {error.strerror}", param_hint="--project")
+    if not folder:
         raise click.BadParameter(f"'{project}' is not a folder", param_hint="--project")
     ctx.obj = Settings(project.resolve(), debug)
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass, field
@@ -249,7 +250,11 @@ class ContentFiles:
         path = self.root / CONTENT / ref
         try:
             mode = os.lstat(path).st_mode  # one look at the file itself: link, folder, file or nothing
-        except OSError:
+        except OSError as error:
+            if error.errno == errno.ENAMETOOLONG:
+                diags.error(loc(), f"expected a path the file system can hold, got one of {len(ref)} characters "
+                                   f"('{ref[:40]}…'), too long for it; shorten its folder or file names")
+                return None
             mode = 0
         if any(self._is_link("/".join(parts[:i])) for i in range(1, len(parts))) or stat.S_ISLNK(mode):
             diags.error(loc(), f"expected a regular file inside content/, got a symbolic link at '{ref}'; "

@@ -60,6 +60,8 @@ def test_usage_errors_exit_2(cli, tmp_path):
     assert cli("check", "--no-such-option").code == 2
     missing = cli("--project", tmp_path / "nowhere", "check")
     assert missing.code == 2 and "is not a folder" in missing.err
+    too_long = cli("--project", tmp_path / ("y" * 300), "check")  # a name no file system holds: not a traceback
+    assert too_long.code == 2 and "cannot be read: File name too long" in too_long.err
     unknown = cli("--project", ROOT, "build", "--target", "nope")
     assert unknown.code == 2 and "unknown target 'nope'" in unknown.err
 
