@@ -45,6 +45,8 @@ def writing_into(folder: Path) -> Iterator[None]:
         if exc.errno not in FILE_SYSTEM_REFUSES_WRITING and not inside:
             raise
         where = f" ({named})" if named is not None and os.path.abspath(named) != os.path.abspath(folder) else ""
+        if named is not None and isinstance(exc.filename2, (str, os.PathLike)):  # a rename: say where to
+            where = f" (renaming {named} to {exc.filename2})"
         raise CannotWrite(f"cannot write into {folder}: {exc.strerror or exc}{where}") from None
 
 

@@ -98,6 +98,19 @@ def test_an_output_folder_that_cannot_be_made_exits_4_and_says_why(cli, minimal,
     assert result.err.startswith(f"Error: cannot write into {out}: Not a directory")
 
 
+def test_a_folder_where_an_archive_goes_exits_4_and_names_it(cli, minimal, tmp_path):
+    out = tmp_path / "out"
+    assert cli("--project", minimal, "build", "--out", out, "--jobs", "1").code == 0
+    archive = out / "moodle" / "curator.mbz"
+    archive.unlink()
+    (archive / "inside").mkdir(parents=True)  # put there by hand: the build cannot rename its archive onto it
+    result = cli("--project", minimal, "build", "--out", out, "--jobs", "1")
+    assert result.code == 4 and result.err.count("\n") == 1
+    assert result.err.startswith(f"Error: cannot write into {out}: Is a directory (renaming ")
+    assert result.err.endswith(f" to {archive})\n")
+    assert (archive / "inside").is_dir() and not list(archive.parent.glob(".*.tmp"))
+
+
 def test_a_full_disk_during_a_build_exits_4_and_names_the_file(cli, minimal, tmp_path, monkeypatch):
     from musa import archive
     original = archive.stage
