@@ -167,12 +167,12 @@ class MoodleExporter(Exporter):
         sections, numbered = number(plan, when)
         key = f"{plan.programme.id}/{course.id}"
         grade_max = 100.0
-        members: dict[int, list[Numbered]] = {section_id: [] for section_id, _ in sections}
+        by_section: dict[int, list[Numbered]] = {section_id: [] for section_id, _ in sections}
         for item in numbered:
-            members[item.section_id].append(item)
+            by_section[item.section_id].append(item)
         common = {
             "plan": plan, "course": course, "sections": sections, "activities": numbered, "time": epoch,
-            "section_members": members,
+            "section_members": by_section,
             "start": unix(course.start), "end": unix(course.end, end_of_day=True),
             "site_hash": digest("site", key), "backup_id": digest("backup", key),
             "filename": self.archive_name(course), "backup_version": BACKUP_VERSION,
@@ -190,7 +190,7 @@ class MoodleExporter(Exporter):
             where = f"sections/section_{section_id}"
             for name in ("section.xml", "inforef.xml"):
                 files[f"{where}/{name}"] = self.render_file(f"sections/section/{name}", section_id=section_id,
-                                                            section=section, members=members[section_id],
+                                                            section=section, members=by_section[section_id],
                                                             **common)
         for item in numbered:  # an activity's files read the activity and its ids alone: remembered between builds
             own = (*ACTIVITY_FILES, f"{item.activity.modname}.xml",
