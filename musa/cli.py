@@ -66,6 +66,14 @@ def loaded_or_fail(settings: Settings, strict: bool = False, cache: SourceCache 
     return result
 
 
+def declared_language(project, lang: str, option: str) -> None:
+    """A usage error unless `lang` is English or a language some programme declares."""
+    declared = sorted({"en", *(code for programme in project.programmes for code in programme.languages)})
+    if lang not in declared:
+        raise click.BadParameter(f"unknown language '{lang}'; the programmes declare: {', '.join(declared)}",
+                                 param_hint=option)
+
+
 @click.group()
 @click.version_option(__version__, prog_name="musa-build")
 @click.option("--project", "project", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
@@ -90,7 +98,8 @@ def main(ctx: click.Context, project: Path, debug: bool) -> None:
 def check(settings: Settings, strict: bool, missing_lang: str | None) -> None:
     """Validate the sources and print a summary."""
     result = loaded_or_fail(settings, strict)
-    if missing_lang:
+    if missing_lang is not None:
+        declared_language(result.project, missing_lang, "--missing")
         from .coverage import missing
         items = missing(result.project, missing_lang)
         for item in items:
@@ -146,11 +155,8 @@ def build(settings: Settings, chosen: tuple[str, ...], out: Path | None, as_json
     with writing_into(out), \
             survey(out) if not force else nullcontext() as surveyed:  # a look at the archives in place, meanwhile
         project = loaded_or_fail(settings, cache=cache).project  # the sources are dropped: only the model is needed
-        declared = sorted({"en", *(lang for p in project.programmes for lang in p.languages)})
         for lang in langs:
-            if lang not in declared:
-                raise click.BadParameter(f"unknown language '{lang}'; the programmes declare: {', '.join(declared)}",
-                                         param_hint="--lang")
+            declared_language(project, lang, "--lang")
         names = list(dict.fromkeys(chosen or available))
         progress = Progress(sys.stderr)
         outcome = run_build(project, out, names, jobs=jobs, langs=tuple(dict.fromkeys(langs or ("en",))),

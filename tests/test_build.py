@@ -193,6 +193,30 @@ def test_a_rebuild_renders_targets_that_share_templates_together(tmp_path, monke
     assert all(group == (targets()[unit.target].family(), "en") for unit, group in groups[-1].items())
 
 
+def test_targets_that_share_templates_load_each_compiled_one_once(minimal, tmp_path, monkeypatch):
+    """The four SCORM targets read templates/scorm/: a process reads each compiled template from the disk cache
+    once and gives the others its code; a target whose templates compile otherwise (moodle-questions: escaping
+    by file type) shares nothing, not even with itself."""
+    import jinja2
+    from musa.exporters import base
+    monkeypatch.setattr(base, "_CODE", {})
+    read: list[str] = []
+    real = jinja2.FileSystemBytecodeCache.load_bytecode
+    monkeypatch.setattr(jinja2.FileSystemBytecodeCache, "load_bytecode",
+                        lambda self, bucket: (read.append(bucket.key), real(self, bucket))[1])
+    project, compiled = load(minimal).project, tmp_path / "compiled"
+
+    def loaded(name: str, template: str) -> jinja2.Template:
+        (compiled / name).mkdir(parents=True, exist_ok=True)
+        return targets()[name](project, tmp_path / "out", "en", compiled).templates.get_template(template)
+    layouts = [loaded(name, "layout.html") for name in ("scorm12", "scorm2004", "scorm12-units")]
+    assert len(read) == 1 and len({t.filename for t in layouts}) == 1
+    assert len({id(t.environment) for t in layouts}) == 3 and layouts[0].globals is not layouts[1].globals
+    banks = [loaded("moodle-questions", "questions.moodle.xml") for _ in range(2)]
+    assert len(read) == 3
+    assert base._code_key(jinja2.bccache.Bucket(banks[0].environment, "key", "checksum")) is None
+
+
 def test_second_build_skips_everything_and_keeps_the_bytes(reference, units, real_copy, tmp_path, cli):
     build_json(cli, real_copy, tmp_path, "--jobs", "1")
     again = build_json(cli, real_copy, tmp_path, "--jobs", "1")

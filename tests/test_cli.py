@@ -36,6 +36,14 @@ def test_missing_lists_untranslated_texts(cli):
     assert "competences/tr-13.yaml: title: no el text" not in result.out
 
 
+@pytest.mark.parametrize("lang", ["", "xx", "EN"])
+def test_missing_in_an_undeclared_language_is_a_usage_error(cli, lang):
+    """No list of every text (none declared 'xx') and no silent summary (for ''): the languages one may ask for."""
+    result = cli("--project", ROOT, "check", "--missing", lang)
+    assert result.code == 2 and "no " not in result.out
+    assert f"Invalid value for --missing: unknown language '{lang}'; the programmes declare: el, en, it, pt" in result.err
+
+
 def test_coverage_counts_what_missing_lists(cli):
     """The summary's counts and `--missing`'s list come from two walks of the model: they must agree."""
     result = cli("--project", ROOT, "check")

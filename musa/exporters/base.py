@@ -94,6 +94,44 @@ def _headlines(course: Course) -> Course:
 _AS_READ: dict[int, tuple[weakref.ref, Course]] = {}
 
 
+class SharedBytecode(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates, kept on disk between builds (one folder per target) and in this process once
+    loaded: targets that load the same template files with the same settings (the four SCORM targets, olx and
+    olx-source) read and unmarshal each compiled template once. Keyed, like Jinja's own, by the template's name,
+    file and source checksum, and by every setting of the environment that its compiled code depends on."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        key = _code_key(bucket)
+        code = _CODE.get(key) if key is not None else None
+        if code is not None:
+            bucket.code = code
+            return
+        super().load_bytecode(bucket)
+        if key is not None and bucket.code is not None:
+            _CODE[key] = bucket.code
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        super().dump_bytecode(bucket)
+        key = _code_key(bucket)
+        if key is not None:
+            _CODE[key] = bucket.code
+
+
+_CODE: dict[tuple, object] = {}
+
+
+def _code_key(bucket: jinja2.bccache.Bucket) -> tuple | None:
+    """What a template's compiled code depends on; None when a setting cannot be compared (an autoescape or
+    finalize function: such an environment shares nothing)."""
+    env = bucket.environment
+    if not isinstance(env.autoescape, bool) or env.finalize is not None:
+        return None
+    return (bucket.key, bucket.checksum, env.autoescape, env.optimized, env.is_async, env.block_start_string,
+            env.block_end_string, env.variable_start_string, env.variable_end_string, env.comment_start_string,
+            env.comment_end_string, env.line_statement_prefix, env.line_comment_prefix, env.trim_blocks,
+            env.lstrip_blocks, env.newline_sequence, env.keep_trailing_newline, tuple(sorted(env.extensions)))
+
+
 class Exporter:
     """Subclasses set `name`, `suffix` and `description`, and implement `members(course)`.
 
@@ -124,7 +162,7 @@ class Exporter:
             loader=jinja2.FileSystemLoader([str(TEMPLATES / f) for f in self.template_folders()]),
             undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True,
             auto_reload=False,  # an exporter lives for one build, and its templates' digest is in every key
-            bytecode_cache=jinja2.FileSystemBytecodeCache(str(compiled / self.name)) if compiled else None)
+            bytecode_cache=SharedBytecode(str(compiled / self.name)) if compiled else None)
         self.templates.filters.update(self.template_filters())
         self.templates.globals.update(self.template_globals())
 
