@@ -342,6 +342,21 @@ def test_a_package_in_another_language_has_no_english_interface_left(tmp_path, t
             assert page.get("lang") == "el"
 
 
+@pytest.mark.parametrize("target", TARGETS)
+def test_an_english_build_first_leaves_no_english_words_in_another_language(tmp_path, target, monkeypatch):
+    """Compiled templates are kept between builds (on disk) and between targets and languages (in a process):
+    a Greek build into a folder an English build used gives the bytes of a Greek build alone."""
+    from musa.cli import run
+    from musa.exporters import base
+    for lang, out in (("en", "shared"), ("el", "shared"), ("el", "alone")):
+        monkeypatch.setattr(base, "_CODE", {})  # what the disk cache gives, as to a new process
+        assert run(["--project", str(ROOT), "build", "--target", target, "--out", str(tmp_path / out),
+                    "--lang", lang]) == 0
+    packages = sorted(p.name for p in (tmp_path / "alone" / target).glob("*-el.zip"))
+    assert packages and all((tmp_path / "shared" / target / name).read_bytes()
+                            == (tmp_path / "alone" / target / name).read_bytes() for name in packages)
+
+
 def test_a_course_id_that_starts_with_a_digit_gives_valid_manifest_identifiers(minimal, tmp_path, cli):
     # an id may start with a digit; an XML ID (a manifest's identifier) may not
     require_shared()

@@ -94,11 +94,26 @@ def _headlines(course: Course) -> Course:
 _AS_READ: dict[int, tuple[weakref.ref, Course]] = {}
 
 
+def _unfolded(function: Callable) -> Callable:
+    """A target's filter as Jinja calls it at render time only. Jinja evaluates a filter of constants while it
+    compiles (`"next" | label`) unless the filter takes the render's context; a target's filters read the
+    target's language and state, so compiled code that held their results would hold one language's words for
+    every language, and one course's for the next."""
+    @jinja2.pass_context
+    def at_render_time(context, *args, **kwargs):
+        return function(*args, **kwargs)
+    return at_render_time
+
+
 class SharedBytecode(jinja2.FileSystemBytecodeCache):
     """Jinja's compiled templates, kept on disk between builds (one folder per target) and in this process once
     loaded: targets that load the same template files with the same settings (the four SCORM targets, olx and
     olx-source) read and unmarshal each compiled template once. Keyed, like Jinja's own, by the template's name,
     file and source checksum, and by every setting of the environment that its compiled code depends on."""
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        # not the key of code compiled with its target's filters evaluated (before `_unfolded`)
+        return super().get_cache_key(f"{name}\0{COMPILED_FORMAT}", filename)
 
     def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
         key = _code_key(bucket)
@@ -118,6 +133,7 @@ class SharedBytecode(jinja2.FileSystemBytecodeCache):
 
 
 _CODE: dict[tuple, object] = {}
+COMPILED_FORMAT = 2  # of the code in the compiled templates' cache: raised when what it depends on changes
 
 
 def _code_key(bucket: jinja2.bccache.Bucket) -> tuple | None:
@@ -163,7 +179,7 @@ class Exporter:
             undefined=jinja2.StrictUndefined, autoescape=True, keep_trailing_newline=True,
             auto_reload=False,  # an exporter lives for one build, and its templates' digest is in every key
             bytecode_cache=SharedBytecode(str(compiled / self.name)) if compiled else None)
-        self.templates.filters.update(self.template_filters())
+        self.templates.filters.update({name: _unfolded(f) for name, f in self.template_filters().items()})
         self.templates.globals.update(self.template_globals())
 
     def template_filters(self) -> dict[str, Callable]:
