@@ -153,7 +153,8 @@ class Exporter:
 
     Templates load from `templates/<name>/`, then from each folder in `shared_templates` (templates two targets
     share, such as `templates/scorm/` for both SCORM versions). Helpers reach templates as filters (`text | tr`,
-    `text | md`, see `template_filters`): Jinja calls a filter directly, a function through its context.
+    `text | md`, see `template_filters`), each called as a template renders, never while Jinja compiles it
+    (see `_unfolded`).
 
     A target that writes one file for the whole project overrides `render()` instead; it is then built as one
     unit. A course is rendered as it is read (`as_read`: a workshop without its competences' lessons, quizzes
