@@ -7,6 +7,7 @@ import errno
 import json
 import os
 import sys
+import time
 import traceback
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
@@ -219,6 +220,7 @@ def preview(settings: Settings, out: Path | None, serving: bool, port: int) -> N
     """Write the designers' preview: a static site of every programme, course and competence."""
     from . import preview as site
     out = out or settings.project / "build" / "preview"
+    started = time.time_ns()
     result = loaded_or_fail(settings)
     try:
         with writing_into(out):
@@ -239,7 +241,7 @@ def preview(settings: Settings, out: Path | None, serving: bool, port: int) -> N
             return
         click.echo(f"rebuilt {site.build(again.project, out)} files")
 
-    serve(settings.project, out, port, rebuild, click.echo)
+    serve(settings.project, out, port, rebuild, click.echo, built_ns=started)
 
 
 @main.command()

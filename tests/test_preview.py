@@ -268,9 +268,9 @@ def test_serve_rebuilds_on_a_change_and_stops_cleanly(minimal, tmp_path):
     try:
         url = _wait_for(lines, "serving http://127.0.0.1:", seen).split()[1]
         page = f"{url}en/competence/comp-a.html"
-        assert "<h1>T1 · Records</h1>" in _fetch(page)
+        assert "<h1>T1 · Records</h1>" in (out / "en" / "competence" / "comp-a.html").read_text(encoding="utf-8")
         source = minimal / "competences" / "comp-a.yaml"
-        time.sleep(0.5)  # let the watcher settle before the first change
+        # saved at once: "serving" means the watcher is watching
         source.write_text(source.read_text(encoding="utf-8").replace("{en: Records,", "{en: Registers,"),
                           encoding="utf-8")
         _wait_for(lines, "rebuilt", seen)
@@ -290,6 +290,46 @@ def test_serve_rebuilds_on_a_change_and_stops_cleanly(minimal, tmp_path):
     _wait_for(lines, "stopped", seen, timeout=5)
     with pytest.raises(OSError):
         _fetch(page)
+
+
+def test_a_source_saved_while_the_first_build_ran_is_rebuilt_when_serving_starts(minimal, tmp_path):
+    """The watcher starts after the first build: a file saved meanwhile is found by its time, and rebuilt."""
+    from musa.preview.serve import serve
+    built_ns = time.time_ns()
+    source = minimal / "competences" / "comp-a.yaml"
+    source.write_text(source.read_text(encoding="utf-8").replace("{en: Records,", "{en: Registers,"),
+                      encoding="utf-8")
+    os.utime(minimal / "roles", ns=(built_ns - 10**9, built_ns - 10**9))  # a folder's time is not a source's
+    stop, said, rebuilt = threading.Event(), [], threading.Event()
+    thread = threading.Thread(target=serve, args=(minimal, tmp_path / "site", 0, rebuilt.set, said.append, stop,
+                                                  built_ns))
+    thread.start()
+    try:
+        assert rebuilt.wait(10), said
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()
+    assert [line.split()[0] for line in said] == ["serving", "changed", "stopped"]
+    assert said[1] == "changed while building: comp-a.yaml"
+
+
+def test_serving_after_an_untouched_build_rebuilds_nothing(minimal, tmp_path):
+    from musa.preview.serve import serve
+    stop, said, calls = threading.Event(), [], []
+    thread = threading.Thread(target=serve, args=(minimal, tmp_path / "site", 0, lambda: calls.append(1),
+                                                  said.append, stop, time.time_ns()))
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not said and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.3)  # several of the watcher's idle waits
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive() and calls == []
+    assert [line.split()[0] for line in said] == ["serving", "stopped"]
 
 
 def test_preview_never_replaces_a_folder_it_did_not_write(minimal, cli, tmp_path):
