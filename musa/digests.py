@@ -70,12 +70,14 @@ def write_cache(path: Path, kind: str, version: int, value) -> None:
                  durable=False)
 
 
-class digest_writer:
-    """A file-like sink that feeds what is written into a hash: a value is pickled into a digest frame by frame,
-    never held whole in memory."""
+class _Sink:
+    """Where a pickler writes: into the hash of the value it pickles now (a pickler serves one value after
+    another)."""
 
-    def __init__(self, digest):
-        self.write = digest.update
+    __slots__ = ("digest",)
+
+    def write(self, data) -> None:
+        self.digest.update(data)
 
 
 def _digest_of(digest: bytes):  # what a shared object stands for in its owner's pickle; never called
@@ -83,12 +85,17 @@ def _digest_of(digest: bytes):  # what a shared object stands for in its owner's
 
 
 class _Pickler(pickle.Pickler):
-    def __init__(self, file, digests: "ValueDigests", root):
-        super().__init__(file, protocol=5)
+    """Pickles one value after another into their hashes, each `shared` object in them standing as its digest
+    (`digests` and `root` are set for each value, then cleared: an idle pickler holds nothing of the model)."""
+
+    def __init__(self, shared: frozenset[type]):
+        self.sink = _Sink()
+        super().__init__(self.sink, protocol=5)
         self.fast = True  # no memo: the bytes do not depend on which equal objects happen to be one object
-        self.digests, self.root = digests, root
+        self.digests: ValueDigests | None = None
+        self.root = None
         # only the shared types have a reducer of their own, so the pickler calls no Python for any other object
-        self.dispatch_table = dict.fromkeys(digests.shared, self._shared)
+        self.dispatch_table = dict.fromkeys(shared, self._shared)
 
     def _shared(self, obj):
         if obj is self.root:
@@ -105,6 +112,8 @@ class ValueDigests:
         self.shared = frozenset(shared)
         self.source = source  # a shared object's own digest of what it was made from, if it has one
         self.known: dict[int, tuple[object, bytes]] = {}  # id → (the object, kept alive; its digest)
+        self.idle: list[_Pickler] = []  # picklers made once, kept for the next value (a shared object inside a
+        # value is hashed while its holder is being pickled: each level takes a pickler of its own)
 
     def of(self, value) -> bytes:
         known = self.known.get(id(value))
@@ -115,7 +124,7 @@ class ValueDigests:
             result = hashlib.sha256(b"source\0" + source.encode()).digest()
         else:
             digest = hashlib.sha256()
-            _Pickler(digest_writer(digest), self, value).dump(value)
+            self._dump(digest, value, value)
             result = digest.digest()
         if type(value) in self.shared:
             self.known[id(value)] = (value, result)
@@ -129,4 +138,13 @@ class ValueDigests:
 
     def update(self, digest, value) -> None:
         """Feed `value`, pickled, into `digest`, each object of a `shared` type in it standing as its digest."""
-        _Pickler(digest_writer(digest), self, None).dump(value)
+        self._dump(digest, value, None)
+
+    def _dump(self, digest, value, root) -> None:
+        pickler = self.idle.pop() if self.idle else _Pickler(self.shared)
+        pickler.sink.digest, pickler.digests, pickler.root = digest, self, root
+        try:
+            pickler.dump(value)
+        finally:
+            pickler.sink.digest = pickler.digests = pickler.root = None
+            self.idle.append(pickler)

@@ -358,6 +358,30 @@ def test_a_rebuild_after_any_edit_is_byte_for_byte_a_build_into_an_empty_folder(
     assert tree(out) == fresh_tree(minimal, tmp_path, cli, *languages)
 
 
+def test_value_digests_are_those_of_the_value_however_often_its_picklers_are_reused(minimal):
+    """One pickler serves value after value, and a shared object inside a value takes another (re-entrant): the
+    digests are those a fresh digester gives, equal for equal values, and an idle pickler keeps nothing alive."""
+    from musa.digests import ValueDigests
+    from musa.model import Competence, Lesson, Question
+
+    def digester():  # `source` empty: a competence is pickled, with its lessons and questions inside it
+        return ValueDigests((Competence, Lesson, Question), source=lambda value: "")
+
+    first, second = load(minimal).project, load(minimal).project
+    values = lambda project: [("one", c) for c in project.competences] + [("all", project.competences)]
+    reused, fresh = digester(), [digester().of(value) for value in values(first)]
+    assert [reused.of(value) for value in values(first)] == fresh
+    assert [digester().of(value) for value in values(second)] == fresh  # equal values, other objects
+    assert len(set(fresh)) == len(fresh)
+    assert len(reused.idle) >= 3  # the value, a competence inside it, a lesson or question inside that
+    assert all(p.digests is None and p.root is None and p.sink.digest is None for p in reused.idle)
+    gone = weakref.ref(first)
+    first = None
+    reused.known.clear()
+    gc.collect()
+    assert gone() is None
+
+
 def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, monkeypatch):
     project = copy_sources(tmp_path / "musa")
     out = tmp_path / "out"
