@@ -72,7 +72,7 @@ def write_cache(path: Path, kind: str, version: int, value) -> None:
 
 class _Sink:
     """Where a pickler writes: into the hash of the value it pickles now (a pickler serves one value after
-    another)."""
+    another), frame by frame, so a value is never held whole in memory as bytes."""
 
     __slots__ = ("digest",)
 

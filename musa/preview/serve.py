@@ -32,8 +32,16 @@ def watched(project: Path) -> list[Path]:
     return folders or [project]
 
 
+# A file's time comes from the kernel's coarse clock, which can lag time.time_ns() by one clock tick (1-10 ms): a
+# file saved just after `since_ns` may be stamped just before it. One saved that long before counts too (an extra
+# rebuild, never a missed one).
+FILE_CLOCK_LAG_NS = 20_000_000
+
+
 def changed_since(project: Path, since_ns: int) -> list[str]:
-    """The names of the source files under the watched folders modified at or after `since_ns` (a time.time_ns())."""
+    """The names of the source files under the watched folders modified at or after `since_ns` (a time.time_ns(),
+    less FILE_CLOCK_LAG_NS)."""
+    since_ns -= FILE_CLOCK_LAG_NS
     found = set()
     for folder in watched(project):
         for root, _, names in os.walk(folder):
