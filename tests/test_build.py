@@ -401,6 +401,7 @@ def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, m
     monkeypatch.setattr(memo.Memo, "render", counted)
     build_json(cli, project, out, "--jobs", "1")
     assert {"MoodleExporter.activity_files", "MoodleExporter.question_categories", "OlxExporter.chapter_files",
+            "OlxSourceExporter.chapter_source",
             "ScormExporter.sco_page", "ScormExporter.sheet_page", "MoodlePlanner.lesson_page",
             "MoodlePlanner.question", "MoodlePlanner.assignment_activity", "MoodleExporter.html"} <= set(counts)
     untouched = {"ScormExporter.sheet_page", "MoodleExporter.question_categories",  # the lesson is in none

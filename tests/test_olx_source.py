@@ -22,7 +22,7 @@ from lxml import etree
 from conftest import PROJECTS, copy_project, require_tool
 from musa.cli import run
 from musa.exporters.olx import run_name
-from musa.exporters.olx_source import RENDERED_BY_OLX_UTILS, mako_source
+from musa.exporters.olx_source import RENDERED_BY_OLX_UTILS, mako_source, rendered_by_olx_utils
 from musa.project import load
 from musa.validate.olx import validate_archive
 
@@ -187,6 +187,24 @@ line with a backslash at its end \\
 def test_the_files_olx_utils_renders_are_those_of_the_installed_olx_utils():
     from olxutils.templates import OLXTemplates
     assert list(RENDERED_BY_OLX_UTILS) == [tuple(entry) for entry in OLXTemplates.OLX_DIRS]
+
+
+def test_the_files_taken_as_mako_templates_are_those_olx_utils_renders(tmp_path, monkeypatch):
+    from olxutils.templates import OLXTemplates
+    names = ["course.xml", "course.xml.bak", "about/overview.html", "about/overview.htm", "about/x/deep.html",
+             "html/a.html", "html/a.xml", "html/a.md", "problem/p.xml", "problem/p.html", "static/markdown/n.md",
+             "static/markdown/sub/n.md", "static/markdown/n.html", "static/presentation/s.html", "static/logo.png",
+             "static/about/x.html", "policies/_base/policy.json", "policies/_base/x.xml", "tabs/t.xml",
+             "video/v.xml", "vertical/v.xml", "sequential/s.xml", "chapter/c.xml", "discussion/d.xml",
+             "info/i.html", "course/run.xml", "chapterx/c.xml", "chapter.xml", "html.html", "about/.html"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    monkeypatch.chdir(tmp_path)
+    finder = OLXTemplates.__new__(OLXTemplates)
+    rendered = {"course.xml"} | {Path(found).as_posix() for folder, suffix in OLXTemplates.OLX_DIRS
+                                 for found in finder._find_templates(folder, suffix)}
+    assert {name for name in names if rendered_by_olx_utils(name)} == rendered
 
 
 def test_a_build_does_not_import_mako():

@@ -284,9 +284,13 @@ class OlxExporter(Exporter):
         run = self.when.run()
         chapters = OlxPlan(self, course).chapters()
         files = self.course_files(course, programme, run, chapters)
-        for chapter in chapters:  # a chapter's files read the chapter alone: remembered between builds
-            files.update(self.remember(self.chapter_files, chapter=chapter))
+        for chapter in chapters:
+            files.update(self.chapter_members(chapter))
         return {f"course/{name}": data for name, data in files.items()}
+
+    def chapter_members(self, chapter: Chapter) -> dict[str, bytes]:
+        """A chapter's files: they read the chapter alone, so they are remembered between builds."""
+        return self.remember(self.chapter_files, chapter=chapter)
 
     def course_files(self, course: Course, programme: Programme, run: str, chapters) -> dict[str, bytes]:
         org = ORGS.get(programme.id, UNSAFE.sub("", programme.id.upper()))

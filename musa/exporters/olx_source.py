@@ -81,10 +81,36 @@ def mako_source(text: str, expressions: list[str]) -> str:
     return (IMPORTS + source) if "timedelta(" in source else source
 
 
+_SUFFIXES: dict[str, tuple[str, ...]] = {}  # RENDERED_BY_OLX_UTILS by folder
+for _folder, _suffix in RENDERED_BY_OLX_UTILS:
+    _SUFFIXES[_folder] = (*_SUFFIXES.get(_folder, ()), f".{_suffix}")
+
+
 def rendered_by_olx_utils(name: str) -> bool:
-    """Whether `olx new-run` renders the file at `name` (relative to the tree) as a Mako template."""
-    return name == "course.xml" or any(name.startswith(f"{folder}/") and name.endswith(f".{suffix}")
-                                       for folder, suffix in RENDERED_BY_OLX_UTILS)
+    """Whether `olx new-run` renders the file at `name` (relative to the tree) as a Mako template: course.xml, and
+    a file with one of the suffixes olx-utils names for a folder it is in."""
+    if name == "course.xml":
+        return True
+    position = name.find("/")
+    while position > 0:
+        if name.endswith(_SUFFIXES.get(name[:position], ())):
+            return True
+        position = name.find("/", position + 1)
+    return False
+
+
+def source_tree(files: dict[str, bytes], expressions: list[str] | tuple[str, ...]) -> dict[str, bytes]:
+    """Rendered files (relative to the tree) as olx-utils reads them: a file it renders as a Mako template (see
+    `mako_source`), any other as it is; an error for such a file that depends on the run."""
+    tree = {}
+    for name, data in files.items():
+        if rendered_by_olx_utils(name):
+            tree[name] = mako_source(data.decode("utf-8"), expressions).encode("utf-8")
+        elif TOKEN.search(data.decode("utf-8", "replace")):
+            raise ValueError(f"{name}: olx-utils does not render this file, yet it depends on the run")
+        else:
+            tree[name] = data
+    return tree
 
 
 @register
@@ -103,21 +129,22 @@ class OlxSourceExporter(OlxExporter):
         files = super().course_files(course, programme, run, chapters)
         del files[f"course/{run}.xml"]
         policies = f"policies/{run}/"
-        return {BASE_POLICIES + name.removeprefix(policies) if name.startswith(policies) else name: data
-                for name, data in files.items()}
+        return source_tree({BASE_POLICIES + name.removeprefix(policies) if name.startswith(policies) else name: data
+                            for name, data in files.items()}, self.when.expressions)
+
+    def chapter_members(self, chapter) -> dict[str, bytes]:
+        """A chapter's files as olx-utils reads them, remembered with the run's expressions they may name (the
+        plan asked for every date before a chapter is rendered: the list is complete)."""
+        return self.remember(self.chapter_source, chapter=chapter, expressions=tuple(self.when.expressions))
+
+    def chapter_source(self, chapter, expressions: tuple[str, ...]) -> dict[str, bytes]:
+        files = self.chapter_files(chapter)
+        if len(self.when.expressions) != len(expressions):
+            raise ValueError(f"chapter {chapter.url_name}: its files depend on a date the course plan did not name")
+        return source_tree(files, expressions)
 
     def members(self, course: Course) -> dict[str, bytes]:
-        files = {name.removeprefix("course/"): data for name, data in super().members(course).items()}
-        expressions = self.when.expressions
-        tree = {}
-        for name, data in files.items():
-            if rendered_by_olx_utils(name):
-                tree[name] = mako_source(data.decode("utf-8"), expressions).encode("utf-8")
-            elif TOKEN.search(data.decode("utf-8", "replace")):
-                raise ValueError(f"{name}: olx-utils does not render this file, yet it depends on the run")
-            else:
-                tree[name] = data
-        return tree
+        return {name.removeprefix("course/"): data for name, data in super().members(course).items()}
 
     def render_course(self, course: Course) -> dict[Path, dict[str, bytes]]:
         """One folder per course (a dict of its files), written whole and swapped in by the build."""
