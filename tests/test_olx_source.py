@@ -21,6 +21,7 @@ from lxml import etree
 
 from conftest import PROJECTS, copy_project, require_tool
 from musa.cli import run
+from musa.exporters import targets
 from musa.exporters.olx import run_name
 from musa.exporters.olx_source import RENDERED_BY_OLX_UTILS, mako_source, rendered_by_olx_utils
 from musa.project import load
@@ -205,6 +206,21 @@ def test_the_files_taken_as_mako_templates_are_those_olx_utils_renders(tmp_path,
     rendered = {"course.xml"} | {Path(found).as_posix() for folder, suffix in OLXTemplates.OLX_DIRS
                                  for found in finder._find_templates(folder, suffix)}
     assert {name for name in names if rendered_by_olx_utils(name)} == rendered
+
+
+def test_a_chapter_whose_files_name_a_date_the_plan_did_not_stops_the_build(tmp_path, monkeypatch):
+    """A chapter's converted files are remembered with the run's date expressions: a chapter file that asked for
+    a new date would hold a number the key does not cover, so the build stops, naming the chapter."""
+    from musa.exporters.olx import OlxExporter
+    project = load(copy_project("minimal", tmp_path)).project
+    exporter = targets()["olx-source"](project, tmp_path / "out", "en", None)
+    course = project.courses()[0]
+    exporter.members(course)  # as planned: every date named before any chapter is rendered
+    chapter_files = OlxExporter.chapter_files
+    monkeypatch.setattr(OlxExporter, "chapter_files", lambda self, chapter: {
+        **chapter_files(self, chapter), "html/late.html": self.when.day(course.end).encode()})
+    with pytest.raises(ValueError, match=r"^chapter week-01: its files depend on a date the course plan did not"):
+        exporter.members(course)
 
 
 def test_a_build_does_not_import_mako():

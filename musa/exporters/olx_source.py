@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime
 import re
 from pathlib import Path
+from typing import Sequence
 
 from ..model import Course
 from . import register
@@ -69,7 +70,7 @@ def mako_text(text: str) -> str:
     return f"${{'{TEXT_END}'}}".join(f"<%text>{part}{TEXT_END}" if part else "" for part in text.split(TEXT_END))
 
 
-def mako_source(text: str, expressions: list[str]) -> str:
+def mako_source(text: str, expressions: Sequence[str]) -> str:
     """A rendered file whose placeholders become Mako expressions and whose every other character is text."""
     parts, position = [], 0
     for match in TOKEN.finditer(text):
@@ -81,9 +82,8 @@ def mako_source(text: str, expressions: list[str]) -> str:
     return (IMPORTS + source) if "timedelta(" in source else source
 
 
-_SUFFIXES: dict[str, tuple[str, ...]] = {}  # RENDERED_BY_OLX_UTILS by folder
-for _folder, _suffix in RENDERED_BY_OLX_UTILS:
-    _SUFFIXES[_folder] = (*_SUFFIXES.get(_folder, ()), f".{_suffix}")
+_SUFFIXES = {folder: tuple(f".{suffix}" for other, suffix in RENDERED_BY_OLX_UTILS if other == folder)
+             for folder, _ in RENDERED_BY_OLX_UTILS}  # RENDERED_BY_OLX_UTILS by folder
 
 
 def rendered_by_olx_utils(name: str) -> bool:
@@ -99,7 +99,7 @@ def rendered_by_olx_utils(name: str) -> bool:
     return False
 
 
-def source_tree(files: dict[str, bytes], expressions: list[str] | tuple[str, ...]) -> dict[str, bytes]:
+def source_tree(files: dict[str, bytes], expressions: Sequence[str]) -> dict[str, bytes]:
     """Rendered files (relative to the tree) as olx-utils reads them: a file it renders as a Mako template (see
     `mako_source`), any other as it is; an error for such a file that depends on the run."""
     tree = {}
