@@ -17,6 +17,7 @@ from typing import Callable, TypeVar
 
 from .digests import read_cache, write_cache
 from .errors import Diagnostics
+from .forkmap import fork_map, worth_forking
 
 FILE = ".musa-sources.cache"
 FORMAT = 2
@@ -38,13 +39,30 @@ class SourceCache:
         self.path = path
         self.old: dict[str, bytes] = {}
         self.new: dict[str, bytes] = {}
+        self.ready: dict[str, tuple] = {}  # values and diagnostics computed ahead by `prepare`, not yet asked for
         self.hits = 0
         if path is not None and read:
             entries = read_cache(path, "sources", FORMAT)
             self.old = entries if isinstance(entries, dict) else {}
 
+    def prepare(self, steps: dict[str, tuple[Callable[[Diagnostics], object], int]]) -> None:
+        """Compute ahead, on two cores, the steps (by key: the step and the size of its input) that the cache does
+        not hold, when they are many enough to pay for a process (see musa/forkmap.py); `memo` then takes their
+        results. Otherwise `memo` computes each when it is asked for."""
+        todo = [(key, step) for key, (step, _) in steps.items() if key not in self.old and key not in self.ready]
+        weights = [steps[key][1] for key, _ in todo]
+        if worth_forking(weights):
+            self.ready.update(zip((key for key, _ in todo), fork_map(lambda job: _run(job[1]), todo, weights)))
+
     def memo(self, key: str, step: Callable[[Diagnostics], T], diags: Diagnostics) -> T:
         """`step(diagnostics)`'s value, computed or taken from the cache; its diagnostics are added to `diags`."""
+        ready = self.ready.pop(key, None)
+        if ready is not None:
+            value, items = ready
+            if self.path is not None:
+                self.new[key] = pickle.dumps(ready, protocol=pickle.HIGHEST_PROTOCOL)
+            diags.add_all(items)
+            return value
         if self.path is None:
             return step(diags)
         blob = self.old.get(key)
@@ -69,3 +87,10 @@ class SourceCache:
         if self.path is None or self.new.keys() == self.old.keys():
             return
         write_cache(self.path, "sources", FORMAT, self.new)
+
+
+def _run(step: Callable[[Diagnostics], object]) -> tuple:
+    """A step's value and diagnostics."""
+    local = Diagnostics()
+    value = step(local)
+    return value, local.items

@@ -91,6 +91,7 @@ def read_sources(root: Path, diags: Diagnostics, cache: SourceCache | None = Non
     """Read every source file under `root`, collecting problems in `diags` (reusing `cache`'s results)."""
     sources = Sources(root)
     cache = cache or SourceCache()
+    found: list[tuple[str, Path, str, bytes, str]] = []  # kind, path, name in the project, bytes, cache key
     for kind, folder in FOLDERS.items():
         sources.docs[kind] = {}
         base = root / folder
@@ -116,7 +117,16 @@ def read_sources(root: Path, diags: Diagnostics, cache: SourceCache | None = Non
                 fix = "copy the file into the project" if path.is_symlink() else "rename it, or write a YAML file"
                 diags.error(Loc(rel), f"expected a regular file, got {not_a_file(path)}; {fix}")
                 continue
-            _read_one(sources, kind, path, rel, diags, cache)
+            raw = read_limited(path, rel, diags)
+            sources.files_read += 1
+            if raw is None:
+                sources.broken.add(path.stem)
+                continue
+            found.append((kind, path, rel, raw, key_of("source", kind, rel, raw)))
+    # parsing is most of a first load: on two cores when there is much of it
+    cache.prepare({key: (_parse_step(kind, path, rel, raw), len(raw)) for kind, path, rel, raw, key in found})
+    for kind, path, rel, raw, key in found:
+        _read_one(sources, kind, path, rel, raw, key, diags, cache)
     return sources
 
 
@@ -151,14 +161,13 @@ def parse_source(kind: str, stem: str, rel: str, raw: bytes, diags: Diagnostics)
     return Parsed(doc)
 
 
-def _read_one(sources: Sources, kind: str, path: Path, rel: str, diags: Diagnostics, cache: SourceCache) -> None:
-    raw = read_limited(path, rel, diags)
-    sources.files_read += 1
-    if raw is None:
-        sources.broken.add(path.stem)
-        return
-    key = key_of("source", kind, rel, raw)
-    parsed = cache.memo(key, lambda found: parse_source(kind, path.stem, rel, raw, found), diags)
+def _parse_step(kind: str, path: Path, rel: str, raw: bytes) -> Callable[[Diagnostics], Parsed]:
+    return lambda found: parse_source(kind, path.stem, rel, raw, found)
+
+
+def _read_one(sources: Sources, kind: str, path: Path, rel: str, raw: bytes, key: str, diags: Diagnostics,
+              cache: SourceCache) -> None:
+    parsed = cache.memo(key, _parse_step(kind, path, rel, raw), diags)
     sources.broken.update(parsed.broken)
     doc = parsed.doc
     if doc is None:

@@ -32,6 +32,7 @@ MAP_TAG = "tag:yaml.org,2002:map"
 COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SEQ_TAG = "tag:yaml.org,2002:seq"
 INT_TAG = "tag:yaml.org,2002:int"
+STR_TAG = "tag:yaml.org,2002:str"
 
 
 def key_path(parts) -> str:
@@ -168,22 +169,27 @@ class _Converter:
         self.nodes += 1
         if self.nodes > MAX_NODES:
             raise _Budget()
-        mark = (node.start_mark.line + 1, node.start_mark.column + 1)
+        start = node.start_mark
         if len(parts) > MAX_DEPTH:
-            raise _TooDeep(mark)
-        self.values[parts] = pack(mark)
-        if isinstance(node, yaml.MappingNode):
+            raise _TooDeep((start.line + 1, start.column + 1))
+        self.values[parts] = (start.line + 1) * COLUMNS + min(start.column + 1, COLUMNS - 1)  # pack()
+        kind, tag = type(node), node.tag
+        if kind is yaml.ScalarNode and tag == STR_TAG:  # most values: the text as written (construct_yaml_str)
+            value = node.value
+            return self._plain_text(sys.intern(value) if len(value) <= 16 else value, start, parts)
+        if kind is yaml.MappingNode:
             return self._mapping(node, parts)
-        if isinstance(node, yaml.SequenceNode):
-            if node.tag != SEQ_TAG:
+        if kind is yaml.SequenceNode:
+            if tag != SEQ_TAG:
                 return self._bad_tag(node, parts)
             return [self.convert(item, parts + (i,)) for i, item in enumerate(node.value)]
-        if node.tag not in SCALAR_TAGS:
+        if tag not in SCALAR_TAGS:
             return self._bad_tag(node, parts)
+        mark = (start.line + 1, start.column + 1)
         try:
-            value = self.constructor.yaml_constructors[node.tag](self.constructor, node)
+            value = self.constructor.yaml_constructors[tag](self.constructor, node)
         except ValueError:  # a timestamp the calendar does not have (2020-02-30), or digits Python will not read
-            if node.tag != INT_TAG:
+            if tag != INT_TAG:
                 self._error(mark, parts, f"expected a date YYYY-MM-DD, got '{node.value}', which is not a day "
                                          "of the calendar")
                 return None
@@ -192,7 +198,7 @@ class _Converter:
             self._error(mark, parts, f"expected a number of at most {MAX_DIGITS} digits, got a longer one")
             return None
         if isinstance(value, str):
-            return self._plain_text(sys.intern(value) if len(value) <= 16 else value, mark, parts)
+            return self._plain_text(sys.intern(value) if len(value) <= 16 else value, start, parts)
         if isinstance(value, datetime.datetime):
             return value.date() if value.time() == datetime.time() and value.tzinfo is None else value
         return value
@@ -219,12 +225,12 @@ class _Converter:
             result[key] = self.convert(value_node, here)
         return result
 
-    def _plain_text(self, value: str, mark, parts):
+    def _plain_text(self, value: str, start, parts):
         """A string holding no control character (an XML file cannot carry one); YAML escapes can write them."""
         bad = CONTROL.search(value)
         if bad is None:
             return value
-        self._error(mark, parts, f"expected text without control characters, got U+{ord(bad[0]):04X} at "
+        self._error((start.line + 1, start.column + 1), parts, f"expected text without control characters, got U+{ord(bad[0]):04X} at "
                                  f"character {bad.start() + 1}; remove it")
         return None
 

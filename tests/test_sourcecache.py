@@ -4,13 +4,14 @@ changed file, and is ignored when damaged or written by other code. Also the dig
 from __future__ import annotations
 
 import dataclasses
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 from conftest import ROOT
-from musa import digests, memo
+from musa import digests, forkmap, memo
 from musa.digests import ValueDigests
 from musa.model import Competence, Course, Text
 from musa.project import load
@@ -57,6 +58,48 @@ def test_a_cached_load_of_a_broken_project_reports_the_same(name, tmp_path):
     cached, _ = load_twice_with_cache(project, tmp_path / "sources.cache")
     assert formatted(cached) == formatted(fresh)
     assert (cached.project is None) == (fresh.project is None)
+
+
+@pytest.fixture
+def forks(monkeypatch) -> list[int]:
+    """The children forked meanwhile (by the load's parse, see musa/forkmap.py)."""
+    made, real_fork = [], os.fork
+
+    def counted() -> int:
+        child = real_fork()
+        if child:
+            made.append(child)
+        return child
+    monkeypatch.setattr(os, "fork", counted)
+    return made
+
+
+def serial_load(root: Path, monkeypatch):
+    with monkeypatch.context() as patch:
+        patch.setattr(forkmap, "MIN_WEIGHT", 1 << 60)
+        return load(root)
+
+
+def test_the_real_content_parsed_on_two_cores_is_the_serial_load(real_copy, forks, monkeypatch):
+    assert forkmap.can_fork()  # the test process runs no other thread
+    parallel = load(real_copy)  # 600 KB of YAML: worth a second process
+    assert len(forks) == 1
+    serial = serial_load(real_copy, monkeypatch)
+    assert len(forks) == 1
+    assert formatted(parallel) == formatted(serial) == []
+    assert parallel.project == serial.project
+
+
+@pytest.mark.parametrize("name", CASES)
+def test_a_broken_project_parsed_on_two_cores_reports_the_same(name, tmp_path, forks, monkeypatch):
+    project = materialise(name, tmp_path)
+    monkeypatch.setattr(forkmap, "MIN_WEIGHT", 0)  # even a small project's files split between two processes
+    parallel = load(project)
+    assert len(forks) == 1
+    serial = serial_load(project, monkeypatch)
+    assert formatted(parallel) == formatted(serial)
+    assert (parallel.project is None) == (serial.project is None)
+    assert parallel.project == serial.project
 
 
 def test_a_changed_lesson_or_yaml_file_is_read_again(real_copy, tmp_path):
