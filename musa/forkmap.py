@@ -1,11 +1,12 @@
 """Pure work split between this process and one forked child: the load stage parses its files so, on two cores.
 
 `fork_map(work, items, weights)` gives `[work(item) for item in items]`. When the items weigh enough to pay for a
-process, a child forked from this one does about half of them (by weight) while this process does the rest, and
-hands its results back pickled through a pipe (so they must pickle, and come back as equal copies). The child inherits everything this process holds, so
-`work` may be any function, closures included; it must be pure (its result depends on its item alone) for the
-split to change nothing. A child that fails in any way (an error in `work`, killed, a short read) is ignored and
-its items are done here: the results are those of the serial loop either way, and so is any error `work` raises.
+process, a child forked from this one does about half of them (by weight) while this process does the rest; the
+child hands its results back pickled through a pipe, and they come back as equal copies. The child inherits
+everything this process holds, so `work` may be any function, closures included; it must be pure (its result
+depends on its item alone) for the split to change nothing. A child that fails in any way (an error in `work`,
+results that do not pickle, killed, a short read) is ignored and its items are done here: the results are those
+of the serial loop either way, and so is any error `work` raises.
 """
 
 from __future__ import annotations

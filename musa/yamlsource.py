@@ -230,8 +230,9 @@ class _Converter:
         bad = CONTROL.search(value)
         if bad is None:
             return value
-        self._error((start.line + 1, start.column + 1), parts, f"expected text without control characters, got U+{ord(bad[0]):04X} at "
-                                 f"character {bad.start() + 1}; remove it")
+        self._error((start.line + 1, start.column + 1), parts,
+                    f"expected text without control characters, got U+{ord(bad[0]):04X} at character "
+                    f"{bad.start() + 1}; remove it")
         return None
 
     def _bad_tag(self, node, parts):
