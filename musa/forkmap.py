@@ -30,16 +30,11 @@ def can_fork() -> bool:
     return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
 
 
-def worth_forking(weights: Sequence[int], min_weight: int | None = None) -> bool:
-    """Whether `fork_map` would fork for items of these weights (by default, at least MIN_WEIGHT in all)."""
-    return len(weights) >= 2 and sum(weights) >= (MIN_WEIGHT if min_weight is None else min_weight) and can_fork()
-
-
 def fork_map(work: Callable[[T], R], items: Sequence[T], weights: Sequence[int],
              min_weight: int | None = None) -> list[R]:
     """`[work(item) for item in items]`, about half of it done by a forked child when the `weights` add up to
-    `min_weight` or more and forking is safe (see the module's text)."""
-    if not worth_forking(weights, min_weight):
+    `min_weight` (by default MIN_WEIGHT) or more and forking is safe (see the module's text)."""
+    if len(items) < 2 or sum(weights) < (MIN_WEIGHT if min_weight is None else min_weight) or not can_fork():
         return [work(item) for item in items]
     theirs, mine, loads = [], [], [0, 0]
     for index in sorted(range(len(items)), key=lambda i: -weights[i]):  # the heaviest first, each to the lighter

@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 from .digests import read_cache, write_cache
 from .errors import Diagnostics
-from .forkmap import fork_map, worth_forking
+from .forkmap import fork_map
 
 FILE = ".musa-sources.cache"
 FORMAT = 2
@@ -46,13 +46,12 @@ class SourceCache:
             self.old = entries if isinstance(entries, dict) else {}
 
     def prepare(self, steps: dict[str, tuple[Callable[[Diagnostics], object], int]]) -> None:
-        """Compute ahead, on two cores, the steps (by key: the step and the size of its input) that the cache does
-        not hold, when they are many enough to pay for a process (see musa/forkmap.py); `memo` then takes their
-        results. Otherwise `memo` computes each when it is asked for."""
+        """Compute ahead the steps (by key: the step and the size of its input) that the cache does not hold, on two
+        cores when they are many enough to pay for a process (see musa/forkmap.py); `memo` then takes their
+        results."""
         todo = [(key, step) for key, (step, _) in steps.items() if key not in self.old and key not in self.ready]
-        weights = [steps[key][1] for key, _ in todo]
-        if worth_forking(weights):
-            self.ready.update(zip((key for key, _ in todo), fork_map(lambda job: _run(job[1]), todo, weights)))
+        computed = fork_map(lambda job: _run(job[1]), todo, [steps[key][1] for key, _ in todo])
+        self.ready.update(zip((key for key, _ in todo), computed))
 
     def memo(self, key: str, step: Callable[[Diagnostics], T], diags: Diagnostics) -> T:
         """`step(diagnostics)`'s value, computed or taken from the cache; its diagnostics are added to `diags`."""
