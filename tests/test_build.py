@@ -413,6 +413,28 @@ def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, m
     assert all(taken == 0 for _, taken in counts.values()), "a build into an empty folder takes nothing"
 
 
+def test_a_rebuild_converts_the_markdown_of_the_renders_it_makes_again_only(tmp_path, cli, monkeypatch):
+    project = copy_sources(tmp_path / "musa")
+    out = tmp_path / "out"
+    build_json(cli, project, out, "--jobs", "1")
+    model = load(project).project
+    competence = model.courses()[0].competences[0].competence.id
+    lesson = next((project / "content" / "lessons" / competence).glob("*.md"))
+    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    holding = [course for course in model.courses() if competence in {cc.competence.id for cc in course.competences}]
+    bodies = {lesson.body.get("en") for course in holding for cc in course.competences
+              for lesson in cc.competence.lessons}
+    parsed: list[str] = []
+    parse = markdown._parse
+    monkeypatch.setattr(markdown, "_parse", lambda text: parsed.append(text) or parse(text))
+    assert build_json(cli, project, out, "--jobs", "1")["built"] > 0
+    converted = bodies & set(parsed)
+    edited = {text for text in parsed if text.endswith("\nOne more sentence.\n")}
+    # the edited lesson, and the lessons of the OLX chapter (a week) that holds it; none of the other weeks'
+    assert len(edited) == 1 and 0 < len(converted) < len(bodies) / 4, (len(converted), len(bodies))
+    assert tree(out) == fresh_tree(project, tmp_path, cli)
+
+
 def test_a_rebuilt_folder_reads_none_of_the_files_its_unit_wrote_last_time(tmp_path, cli, monkeypatch):
     project = copy_sources(tmp_path / "musa")
     out = tmp_path / "out"

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 
 from ..markdown import to_html
-from ..model import Assignment, Course, Programme, Question, Text
+from ..model import Assignment, Course, Lesson, Programme, Question, Text
 from . import register
 from .base import Exporter
 
@@ -65,7 +65,8 @@ class Moments:
 
 @dataclass(frozen=True)
 class Leaf:
-    """A block inside a vertical: html (a Markup body), problem (a Question) or openassessment (an Ora)."""
+    """A block inside a vertical: html (a Markup body, or a Lesson whose body the chapter's render converts),
+    problem (a Question) or openassessment (an Ora)."""
 
     kind: str
     url_name: str
@@ -75,8 +76,7 @@ class Leaf:
 
 @dataclass(frozen=True)
 class Ora:
-    assignment: Assignment
-    prompt: str  # HTML, written escaped into <description>
+    assignment: Assignment  # its prompt is rendered with the chapter (the `prompt` filter)
     start: str
     due: str
 
@@ -104,7 +104,7 @@ class Chapter:
     sequentials: tuple[Sequential, ...]
 
 
-def page(name: str, title: str, body: Markup) -> Vertical:
+def page(name: str, title: str, body: Markup | Lesson) -> Vertical:
     """A unit holding one html page."""
     return Vertical(f"{name}-unit", title, (Leaf("html", f"{name}-page", title, body),))
 
@@ -118,7 +118,9 @@ class OlxPlan:
 
     The plan itself is not remembered (musa/memo.py), only the chapters' files: a date is a placeholder of the
     olx-source target, numbered in the order the plan asks for it, so the plan asks for every date on every build,
-    in the same order, and a remembered file holds the numbers it would get again."""
+    in the same order, and a remembered file holds the numbers it would get again. What needs no date, a lesson's
+    body and an assignment's prompt (Markdown), is left to the chapter's render: an unchanged chapter's texts are
+    then not converted at all."""
 
     def __init__(self, exporter: "OlxExporter", course: Course):
         self.x, self.course = exporter, course
@@ -187,8 +189,8 @@ class OlxPlan:
     def lesson_sequential(self, cc, week: int, lessons) -> Sequential:
         comp = cc.competence
         return Sequential(url_name(comp.id, "week", f"{week:02d}"), f"{self.tr(comp.title)} ({comp.code})",
-                          tuple(page(url_name(comp.id, lesson.id), self.tr(lesson.title),
-                                     to_html(self.tr(lesson.body))) for lesson in lessons))
+                          tuple(page(url_name(comp.id, lesson.id), self.tr(lesson.title), lesson)
+                                for lesson in lessons))
 
     def competence_quiz(self, cc, week) -> Sequential:
         comp = cc.competence
@@ -209,9 +211,8 @@ class OlxPlan:
 
     def assessed(self, prefix: str, work: Assignment, kind: str, start: str, due: str,
                  intro: tuple[Vertical, ...] = ()) -> Sequential:
-        prompt = str(self.html("prompt", work=work))
         title = self.tr(work.title)
-        ora = Leaf("openassessment", url_name(prefix, "ora"), title, Ora(work, prompt, start, due))
+        ora = Leaf("openassessment", url_name(prefix, "ora"), title, Ora(work, start, due))
         return Sequential(url_name(prefix, kind), title,
                           (*intro, Vertical(url_name(prefix, kind, "unit"), title, (ora,))), grader(kind)[0], due)
 
@@ -273,7 +274,11 @@ class OlxExporter(Exporter):
         return Moments(course)
 
     def template_filters(self) -> dict:
-        return {**super().template_filters(), "shown_date": lambda day: self.when.day(day)}
+        return {**super().template_filters(), "shown_date": lambda day: self.when.day(day), "prompt": self.prompt}
+
+    def prompt(self, work: Assignment) -> str:
+        """An assignment's prompt as HTML, a plain string: written into <description>, it is escaped."""
+        return self.render_template("html/prompt.html", work=work)
 
     def render_file(self, template: str, **context) -> bytes:
         return self.render_template(template, **context).encode("utf-8")
@@ -325,7 +330,9 @@ class OlxExporter(Exporter):
         for leaf in vertical.leaves:
             if leaf.kind == "html":
                 files[f"html/{leaf.url_name}.xml"] = self.render_file("html/html.xml", leaf=leaf)
-                files[f"html/{leaf.url_name}.html"] = str(leaf.content).encode("utf-8")
+                body = leaf.content
+                html = to_html(self.tr(body.body)) if isinstance(body, Lesson) else body
+                files[f"html/{leaf.url_name}.html"] = str(html).encode("utf-8")
             elif leaf.kind == "problem":
                 files[f"problem/{leaf.url_name}.xml"] = self.render_problem(leaf)
         return files

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import datetime
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from markupsafe import Markup
 
 from ..archive import archive_bytes
 from ..markdown import to_html
-from ..model import Competence, Course, Day, Programme, Question, Quiz, Text
+from ..model import Competence, Course, Day, Lesson, Programme, Question, Quiz, Text
 from . import register
 from .base import Exporter, as_read, programme_outline
 from .scorm_labels import label, script_labels
@@ -39,7 +39,7 @@ class Page:
 
     id: str
     title: str
-    body: Markup
+    body: Markup | Lesson  # a lesson's Markdown is converted as its SCO's page renders (see `sco_page`)
 
 
 @dataclass(frozen=True)
@@ -120,7 +120,7 @@ class ScormPlan:
 
     def competence_unit(self, comp: Competence, due: datetime.date | None) -> tuple[Sco, Sheet]:
         """A competence's SCO (its lessons, then its quiz) and its assignment, due on `due`."""
-        pages = tuple(Page(lesson.id, self.tr(lesson.title), to_html(self.tr(lesson.body))) for lesson in comp.lessons)
+        pages = tuple(Page(lesson.id, self.tr(lesson.title), lesson) for lesson in comp.lessons)
         return (Sco(ident(comp.id), f"{comp.code} {self.tr(comp.title)}", pages, comp.quiz, (comp.code,),
                     comp.description),
                 self.assignment(ident(comp.id, "assignment"), comp.assignment, comp.code, due))
@@ -164,7 +164,10 @@ class ScormExporter(Exporter):
         return self.render_template(template, **context).encode("utf-8")
 
     def sco_page(self, sco: Sco, threshold: float) -> dict[str, bytes]:
-        """A SCO's page, read from the SCO and the programme's pass threshold alone."""
+        """A SCO's page, read from the SCO and the programme's pass threshold alone. Its lessons' Markdown is
+        converted here: a page taken from the last build converts none."""
+        sco = replace(sco, pages=tuple(replace(page, body=to_html(self.tr(page.body.body)))
+                                       if isinstance(page.body, Lesson) else page for page in sco.pages))
         return {sco.href: self.render_file("sco/unit.html", sco=sco, threshold=threshold)}
 
     def sheet_page(self, sheet: Sheet, course: Course) -> dict[str, bytes]:
