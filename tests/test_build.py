@@ -382,7 +382,9 @@ def test_value_digests_are_those_of_the_value_however_often_its_picklers_are_reu
     assert gone() is None
 
 
-def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, monkeypatch):
+def built_then_edited(tmp_path: Path, cli) -> tuple[Path, Path, object, str]:
+    """A copy of the real content built serially, then a sentence added to a lesson of the first course's first
+    competence: the project, the output folder, the model before the edit and that competence's id."""
     project = copy_sources(tmp_path / "musa")
     out = tmp_path / "out"
     build_json(cli, project, out, "--jobs", "1")
@@ -390,6 +392,11 @@ def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, m
     competence = model.courses()[0].competences[0].competence.id
     lesson = next((project / "content" / "lessons" / competence).glob("*.md"))
     lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    return project, out, model, competence
+
+
+def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, monkeypatch):
+    project, out, _, _ = built_then_edited(tmp_path, cli)
     counts: dict[str, list[int]] = {}
     render = memo.Memo.render
 
@@ -414,13 +421,7 @@ def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, m
 
 
 def test_a_rebuild_converts_the_markdown_of_the_renders_it_makes_again_only(tmp_path, cli, monkeypatch):
-    project = copy_sources(tmp_path / "musa")
-    out = tmp_path / "out"
-    build_json(cli, project, out, "--jobs", "1")
-    model = load(project).project
-    competence = model.courses()[0].competences[0].competence.id
-    lesson = next((project / "content" / "lessons" / competence).glob("*.md"))
-    lesson.write_text(lesson.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8")
+    project, out, model, competence = built_then_edited(tmp_path, cli)
     holding = [course for course in model.courses() if competence in {cc.competence.id for cc in course.competences}]
     bodies = {lesson.body.get("en") for course in holding for cc in course.competences
               for lesson in cc.competence.lessons}
