@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from markupsafe import Markup
 
-from ..markdown import to_html
 from ..model import Assignment, Course, Lesson, Programme, Question, Text
 from . import register
 from .base import Exporter
@@ -331,7 +330,7 @@ class OlxExporter(Exporter):
             if leaf.kind == "html":
                 files[f"html/{leaf.url_name}.xml"] = self.render_file("html/html.xml", leaf=leaf)
                 body = leaf.content
-                html = to_html(self.tr(body.body)) if isinstance(body, Lesson) else body
+                html = self.markdown(body.body) if isinstance(body, Lesson) else body
                 files[f"html/{leaf.url_name}.html"] = str(html).encode("utf-8")
             elif leaf.kind == "problem":
                 files[f"problem/{leaf.url_name}.xml"] = self.render_problem(leaf)

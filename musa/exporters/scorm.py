@@ -15,7 +15,6 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..archive import archive_bytes
-from ..markdown import to_html
 from ..model import Competence, Course, Day, Lesson, Programme, Question, Quiz, Text
 from . import register
 from .base import Exporter, as_read, programme_outline
@@ -166,7 +165,7 @@ class ScormExporter(Exporter):
     def sco_page(self, sco: Sco, threshold: float) -> dict[str, bytes]:
         """A SCO's page, read from the SCO and the programme's pass threshold alone. Its lessons' Markdown is
         converted here: a page taken from the last build converts none."""
-        sco = replace(sco, pages=tuple(replace(page, body=to_html(self.tr(page.body.body)))
+        sco = replace(sco, pages=tuple(replace(page, body=self.markdown(page.body.body))
                                        if isinstance(page.body, Lesson) else page for page in sco.pages))
         return {sco.href: self.render_file("sco/unit.html", sco=sco, threshold=threshold)}
 
