@@ -410,9 +410,11 @@ def test_a_rebuild_renders_again_only_the_files_an_edit_touches(tmp_path, cli, m
     assert {"MoodleExporter.activity_files", "MoodleExporter.question_categories", "OlxExporter.chapter_files",
             "OlxSourceExporter.chapter_source",
             "ScormExporter.sco_page", "ScormExporter.sheet_page", "MoodlePlanner.lesson_page",
-            "MoodlePlanner.question", "MoodlePlanner.assignment_activity", "MoodleExporter.html"} <= set(counts)
+            "MoodlePlanner.question", "MoodlePlanner.assignment_activity", "MoodleExporter.html",
+            "MoodleExporter.course_files"} <= set(counts)
     untouched = {"ScormExporter.sheet_page", "MoodleExporter.question_categories",  # the lesson is in none
-                 "MoodlePlanner.question", "MoodlePlanner.assignment_activity"}
+                 "MoodlePlanner.question", "MoodlePlanner.assignment_activity",
+                 "MoodleExporter.course_files"}  # a course's outline: a lesson's title, not its body
     for what, (rendered, taken) in counts.items():  # the lesson's Moodle page, OLX chapter and SCO page
         assert taken > 8 * rendered and (rendered > 0) == (what not in untouched), (what, counts)
     counts.clear()

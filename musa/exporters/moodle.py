@@ -4,21 +4,22 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import dataclasses
 from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
 from ..archive import source_epoch
-from ..model import Course
+from ..model import Course, Text
 from . import register
 from .base import Exporter
 from .moodle_ids import Ids, digest, stamp
-from .moodle_plan import FRAMEWORK_IDNUMBER, Activity, MoodlePlanner, Plan, QuestionSpec
+from .moodle_plan import FRAMEWORK_IDNUMBER, Activity, Event, MoodlePlanner, Plan, QuestionSpec, Section
 
 BACKUP_VERSION = "2024100700"
 BACKUP_RELEASE = "4.5"
 STUDENT_ROLE = 5
-TOP_FILES = ("files.xml", "questions.xml", "roles.xml", "groups.xml", "outcomes.xml", "scales.xml", "users.xml",
+TOP_FILES = ("files.xml", "roles.xml", "groups.xml", "outcomes.xml", "scales.xml", "users.xml",
              "badges.xml", "completion.xml", "gradebook.xml", "grade_history.xml", "moodle_backup.xml")
 COURSE_FILES = ("course.xml", "roles.xml", "filters.xml", "calendar.xml", "comments.xml", "competencies.xml",
                 "completiondefaults.xml", "contentbank.xml", "enrolments.xml", "inforef.xml")
@@ -86,6 +87,47 @@ class Numbered:
     @property
     def directory(self) -> str:
         return f"activities/{self.activity.modname}_{self.cmid}"
+
+
+@dataclass(frozen=True)
+class Listed:
+    """An activity as the course's own files list it (moodle_backup.xml, its section's sequence)."""
+
+    cmid: int
+    section_id: int
+    modname: str
+    name: str
+
+    @property
+    def directory(self) -> str:
+        return f"activities/{self.modname}_{self.cmid}"
+
+
+@dataclass(frozen=True)
+class Outline:
+    """What the course's own files (moodle_backup.xml, course/, sections/) read of the numbered plan: names, ids,
+    summaries and dates, no page body, question or rubric; so editing those leaves these files as they were."""
+
+    course_id: str
+    programme_id: str
+    programme_title: Text
+    fullname: str
+    shortname: str
+    summary: str  # HTML
+    events: tuple[Event, ...]
+    competences: tuple[str, ...]
+    sections: tuple[tuple[int, Section], ...]  # a section without its activities
+    activities: tuple[Listed, ...]
+
+    def members(self, section_id: int) -> tuple[Listed, ...]:
+        return tuple(item for item in self.activities if item.section_id == section_id)
+
+
+def outline(plan: Plan, sections: list[tuple[int, Section]], numbered: list[Numbered]) -> Outline:
+    return Outline(plan.course.id, plan.programme.id, plan.programme.title, plan.fullname, plan.shortname,
+                   plan.summary, plan.events, plan.competences,
+                   tuple((section_id, dataclasses.replace(section, activities=())) for section_id, section in sections),
+                   tuple(Listed(n.cmid, n.section_id, n.activity.modname, n.activity.name) for n in numbered))
 
 
 def number(plan: Plan, when: str) -> tuple[list[tuple[int, object]], list[Numbered]]:
@@ -160,6 +202,20 @@ class MoodleExporter(Exporter):
     def plan(self, course: Course) -> Plan:
         return MoodlePlanner(self.project, course, self.lang, self.html, self.remember).plan()
 
+    def course_files(self, outline: Outline, common: dict[str, object]) -> dict[str, bytes]:
+        """The course's own files (all but the question bank and the activities), read from its outline alone."""
+        files = {name: self.render_file(name, outline=outline, **common) for name in TOP_FILES}
+        files["moodle_backup.log"] = b""
+        files.update({f"course/{name}": self.render_file(f"course/{name}", outline=outline, **common)
+                      for name in COURSE_FILES})
+        for section_id, section in outline.sections:
+            where = f"sections/section_{section_id}"
+            for name in ("section.xml", "inforef.xml"):
+                files[f"{where}/{name}"] = self.render_file(f"sections/section/{name}", section_id=section_id,
+                                                            section=section, members=outline.members(section_id),
+                                                            **common)
+        return files
+
     def members(self, course: Course) -> dict[str, bytes]:
         plan = self.plan(course)
         epoch = source_epoch()
@@ -167,31 +223,19 @@ class MoodleExporter(Exporter):
         sections, numbered = number(plan, when)
         key = f"{plan.programme.id}/{course.id}"
         grade_max = 100.0
-        by_section: dict[int, list[Numbered]] = {section_id: [] for section_id, _ in sections}
-        for item in numbered:
-            by_section[item.section_id].append(item)
         common = {
-            "plan": plan, "course": course, "sections": sections, "activities": numbered, "time": epoch,
-            "section_members": by_section,
-            "start": unix(course.start), "end": unix(course.end, end_of_day=True),
+            "time": epoch, "start": unix(course.start), "end": unix(course.end, end_of_day=True),
             "site_hash": digest("site", key), "backup_id": digest("backup", key),
             "filename": self.archive_name(course), "backup_version": BACKUP_VERSION,
             "backup_release": BACKUP_RELEASE, "role": STUDENT_ROLE, "framework": FRAMEWORK_IDNUMBER,
             "course_grade_max": grade_max, "course_gradepass": round(grade_max * plan.programme.pass_threshold, 5),
-            "has_grades": any(n.grade_item for n in numbered),
         }
+        # names, ids and dates only: a rebuild after editing a lesson, question or rubric takes them as they were
+        files = dict(self.remember(self.course_files, outline=outline(plan, sections, numbered), common=common))
         # the question bank: each quiz's categories read the quiz and its ids alone, so they are remembered
-        common["categories"] = [Markup(self.remember(self.question_categories, item=item, time=epoch))
-                                for item in numbered if item.activity.modname == "quiz"]
-        files = {name: self.render_file(name, **common) for name in TOP_FILES}
-        files["moodle_backup.log"] = b""
-        files.update({f"course/{name}": self.render_file(f"course/{name}", **common) for name in COURSE_FILES})
-        for section_id, section in sections:
-            where = f"sections/section_{section_id}"
-            for name in ("section.xml", "inforef.xml"):
-                files[f"{where}/{name}"] = self.render_file(f"sections/section/{name}", section_id=section_id,
-                                                            section=section, members=by_section[section_id],
-                                                            **common)
+        categories = [Markup(self.remember(self.question_categories, item=item, time=epoch))
+                      for item in numbered if item.activity.modname == "quiz"]
+        files["questions.xml"] = self.render_file("questions.xml", categories=categories)
         for item in numbered:  # an activity's files read the activity and its ids alone: remembered between builds
             own = (*ACTIVITY_FILES, f"{item.activity.modname}.xml",
                    *(("grading.xml",) if item.activity.modname == "assign" else ()))
