@@ -34,7 +34,8 @@ def source_epoch() -> int:
 
 def check_member(name: str) -> str:
     """`name`, if it is a plain relative path: no leading '/', no backslash, no empty, '.' or '..' part."""
-    if not name or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
+    framed = f"/{name}/"  # each part between slashes: an empty one shows as '//', the others as '/./', '/../'
+    if not name or "\\" in name or "//" in framed or "/./" in framed or "/../" in framed:
         raise UnsafeMember(f"unsafe archive member name: {name!r}")
     return name
 
@@ -87,11 +88,14 @@ def _tar_with_cuts(members: dict[str, bytes], epoch: int) -> tuple[bytes, list[i
         raw = _tarfile_bytes(members, epoch)
         return raw, [0, len(raw)]
     blocks, cuts, size = [], [0], 0
+    mtime = _octal(epoch, 12)
     for name in sorted(members):
         data = members[name]
-        blocks += (_ustar_header(check_member(name), len(data), epoch), data, NUL * (-len(data) % BLOCK))
-        size += BLOCK + len(data) + (-len(data) % BLOCK)
-        if zlib.crc32(name.encode()) % CUT_EVERY == 0:
+        encoded = check_member(name).encode("ascii")
+        padding = -len(data) % BLOCK
+        blocks += (_ustar_header(encoded, len(data), mtime), data, NUL * padding)
+        size += BLOCK + len(data) + padding
+        if zlib.crc32(encoded) % CUT_EVERY == 0:
             cuts.append(size)
     end = NUL * (2 * BLOCK)  # two empty blocks end the archive
     raw = b"".join((*blocks, end, NUL * (-(size + len(end)) % RECORD)))  # one copy of the whole, not three
@@ -116,13 +120,13 @@ def _octal(number: int, width: int) -> bytes:
     return b"%0*o" % (width - 1, number) + NUL
 
 
-def _ustar_header(name: str, size: int, mtime: int) -> bytes:
-    """A POSIX ustar header of a regular file owned by nobody, as tarfile writes it: name, mode and owners, size
-    and time, checksum (the sum of the header's bytes, its own field counted as spaces), then fixed fields."""
-    encoded = name.encode("ascii")
-    times = _octal(size, 12) + _octal(mtime, 12)
-    checksum = _FIXED_SUM + sum(encoded) + sum(times)
-    return b"".join((encoded.ljust(100, NUL), _MODE_OWNERS, times, b"%06o\0 " % checksum, _AFTER_CHECKSUM))
+def _ustar_header(name: bytes, size: int, mtime: bytes) -> bytes:
+    """A POSIX ustar header of a regular file owned by nobody, as tarfile writes it: name (ASCII), mode and
+    owners, size and time (`mtime`: its field, as `_octal` writes it), checksum (the sum of the header's bytes,
+    its own field counted as spaces), then fixed fields."""
+    times = _octal(size, 12) + mtime
+    checksum = _FIXED_SUM + sum(name) + sum(times)
+    return b"".join((name.ljust(100, NUL), _MODE_OWNERS, times, b"%06o\0 " % checksum, _AFTER_CHECKSUM))
 
 
 _MODE_OWNERS = _octal(FILE_MODE, 8) + _octal(0, 8) + _octal(0, 8)
