@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
-import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from markupsafe import Markup
 
@@ -85,8 +84,12 @@ class Numbered:
     criteria: list[tuple[int, list[int]]] = field(default_factory=list)
 
     @property
+    def listed(self) -> "Listed":
+        return Listed(self.cmid, self.section_id, self.activity.modname, self.activity.name)
+
+    @property
     def directory(self) -> str:
-        return f"activities/{self.activity.modname}_{self.cmid}"
+        return self.listed.directory
 
 
 @dataclass(frozen=True)
@@ -126,8 +129,8 @@ class Outline:
 def outline(plan: Plan, sections: list[tuple[int, Section]], numbered: list[Numbered]) -> Outline:
     return Outline(plan.course.id, plan.programme.id, plan.programme.title, plan.fullname, plan.shortname,
                    plan.summary, plan.events, plan.competences,
-                   tuple((section_id, dataclasses.replace(section, activities=())) for section_id, section in sections),
-                   tuple(Listed(n.cmid, n.section_id, n.activity.modname, n.activity.name) for n in numbered))
+                   tuple((section_id, replace(section, activities=())) for section_id, section in sections),
+                   tuple(n.listed for n in numbered))
 
 
 def number(plan: Plan, when: str) -> tuple[list[tuple[int, object]], list[Numbered]]:
@@ -203,7 +206,8 @@ class MoodleExporter(Exporter):
         return MoodlePlanner(self.project, course, self.lang, self.html, self.remember).plan()
 
     def course_files(self, outline: Outline, common: dict[str, object]) -> dict[str, bytes]:
-        """The course's own files (all but the question bank and the activities), read from its outline alone."""
+        """The course's own files (all but the question bank, the activities and the archive's index), read from its
+        outline alone."""
         files = {name: self.render_file(name, outline=outline, **common) for name in TOP_FILES}
         files["moodle_backup.log"] = b""
         files.update({f"course/{name}": self.render_file(f"course/{name}", outline=outline, **common)
