@@ -457,10 +457,17 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     return used
 
 
+def relative_name(out: Path, path: Path) -> str:
+    """`path`'s name relative to `out`, as the cache records it (`relative_to(out).as_posix()`, without building
+    a path for each of a build's many archives)."""
+    text, root = os.fspath(path), os.path.join(os.fspath(out), "")
+    return text[len(root):].replace(os.sep, "/") if text.startswith(root) else path.relative_to(out).as_posix()
+
+
 def remove_earlier_outputs(out: Path, cache: Cache, earlier: dict[Unit, set[str]],
                            now: dict[Unit, dict[Path, int]]) -> list[Path]:
     """Remove what the `earlier` units wrote that no unit wrote `now` (and forget the units that are gone)."""
-    written = {path.relative_to(out).as_posix() for paths in now.values() for path in paths}
+    written = {relative_name(out, path) for paths in now.values() for path in paths}
     removed = []
     for unit, names in sorted(earlier.items(), key=lambda item: item[0].label):
         removed += remove_unproduced(out, names - written, unit.target)

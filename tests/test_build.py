@@ -707,6 +707,15 @@ def test_only_the_targets_and_languages_built_lose_their_old_archives(minimal, t
     assert tree(out) == fresh_tree(minimal, tmp_path, cli, "--lang", "en", "--lang", "it")
 
 
+def test_an_archive_s_name_in_the_cache_is_its_path_relative_to_the_output_folder(tmp_path):
+    out = tmp_path / "build"
+    for path in (out / "moodle" / "curator.mbz", out / "scorm12-units" / "curator" / "dc-1-1.zip",
+                 out / "olx-source" / "curator"):
+        assert building.relative_name(out, path) == path.relative_to(out).as_posix()
+    with pytest.raises(ValueError):  # a folder whose name starts with the output folder's is not inside it
+        building.relative_name(out, tmp_path / "buildings" / "x.zip")
+
+
 def test_a_failed_build_removes_nothing(minimal, tmp_path, cli, monkeypatch):
     out = tmp_path / "out"
     build_json(cli, minimal, out)

@@ -263,9 +263,9 @@ class ScormUnitsExporter(ScormExporter):
         """What one package holds: its SCO's quiz and the rubric of its assignment (a workshop's on no day)."""
         if course is None or part is None:
             return super().contents(course)
-        inputs = self.inputs(course, part)
-        if inputs.competence is not None:
-            quiz, works = inputs.competence.quiz, [inputs.competence.assignment]
+        if course.kind == "role":  # the part's competence, as `inputs` finds it
+            competence = next(cc.competence for cc in course.competences if cc.competence.id == part)
+            quiz, works = competence.quiz, [competence.assignment]
         else:
             quiz, works = (course.quiz if part == f"day-{course.days[-1].number}" else None), []
         return {"quizzes": int(quiz is not None), "questions": len(quiz.questions) if quiz else 0,
