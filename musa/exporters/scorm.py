@@ -15,7 +15,7 @@ from pathlib import Path
 from markupsafe import Markup
 
 from ..archive import archive_bytes
-from ..model import Competence, Course, Day, Lesson, Programme, Question, Quiz, Text
+from ..model import Competence, Course, CourseCompetence, Day, Lesson, Programme, Question, Quiz, Text
 from . import register
 from .base import Exporter, as_read, programme_outline
 from .scorm_labels import label, script_labels
@@ -235,7 +235,7 @@ class ScormUnitsExporter(ScormExporter):
         outline = programme_outline(self.project.programme(course.programme))
         if course.kind != "role":
             return UnitSlice(part, as_read(course), outline)
-        cc = next(cc for cc in course.competences if cc.competence.id == part)
+        cc = taught(course, part)
         headline = next(c for c in outline.courses if c.id == course.id)
         return UnitSlice(part, headline, outline, cc.competence, due_date(course, cc.due_week))
 
@@ -263,13 +263,18 @@ class ScormUnitsExporter(ScormExporter):
         """What one package holds: its SCO's quiz and the rubric of its assignment (a workshop's on no day)."""
         if course is None or part is None:
             return super().contents(course)
-        if course.kind == "role":  # the part's competence, as `inputs` finds it
-            competence = next(cc.competence for cc in course.competences if cc.competence.id == part)
+        if course.kind == "role":
+            competence = taught(course, part).competence
             quiz, works = competence.quiz, [competence.assignment]
         else:
             quiz, works = (course.quiz if part == f"day-{course.days[-1].number}" else None), []
         return {"quizzes": int(quiz is not None), "questions": len(quiz.questions) if quiz else 0,
                 "rubrics": sum(1 for work in works if work is not None and work.rubric)}
+
+
+def taught(course: Course, competence_id: str) -> CourseCompetence:
+    """The role course's entry for the competence a package of `ScormUnitsExporter` is named for (its part)."""
+    return next(cc for cc in course.competences if cc.competence.id == competence_id)
 
 
 def due_date(course: Course, week: int | None) -> datetime.date | None:
