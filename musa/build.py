@@ -20,15 +20,12 @@ records are removed; a file put there by hand stays.
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import hashlib
 import json
-import multiprocessing
 import os
 import shutil
 import sys
-import threading
 import time
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -36,7 +33,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from . import __version__
-from . import archive, markdown, markdowncache, memo, packs
+from . import archive, markdown, markdowncache, memo, packs, workers
 from .archive import Staged, Staging, source_epoch, write_atomic
 from .digests import ValueDigests, code_digest, libraries_digest, tree_digest
 from .exporters import targets
@@ -291,23 +288,13 @@ _REUSE = [True]  # whether units take compressed pieces from the archives they w
 _ALL_USED = [True]  # whether the build keeps only the Markdown its units use (it renders them all), see markdowncache
 
 
-def _start_worker(exporters: dict[str, Exporter], parsed: dict[str, str], parent: int | None = None,
-                  reuse: bool = True, all_used: bool = True) -> None:
+def _start_worker(exporters: dict[str, Exporter], parsed: dict[str, str], reuse: bool = True,
+                  all_used: bool = True) -> None:
     _EXPORTERS.clear()
     _EXPORTERS.update(exporters)
     _REUSE[0], _ALL_USED[0] = reuse, all_used
     markdown.use_parsed(parsed)
     memo.forget_parts()
-    if parent is not None:
-        threading.Thread(target=_exit_with, args=(parent,), daemon=True, name="musa-exit-with-build").start()
-
-
-def _exit_with(parent: int) -> None:
-    """End this worker once the build that started it is gone (killed): otherwise it would wait forever to hand
-    its result to nobody, holding its memory."""
-    while os.getppid() == parent:
-        time.sleep(0.2)
-    os._exit(1)
 
 
 def _render(unit: Unit) -> list[StagedArchive]:
@@ -409,14 +396,14 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
                  take: Callable[[Unit, list[StagedArchive], float], None], parsed: dict[str, str],
                  cost: Callable[[Unit], float] = lambda unit: 0.0, reuse: bool = True,
                  all_used: bool = True) -> dict[str, str]:
-    """Render and stage every unit of `todo` (in `jobs` processes when more than one, the longest by `cost`
-    first, starting from the Markdown `parsed` by earlier builds, taking compressed pieces from the archives
-    they wrote last time when `reuse`), handing each to `take` as it is done; return the Markdown parser's
-    results the units used (unless `all_used`, only those not in `parsed`: the build keeps those anyway). Raise
-    the first failure, once every unit still in flight is done and handed over (so that whatever it staged can
-    be discarded)."""
-    if jobs <= 1 or len(todo) <= 1:
-        _start_worker(exporters, parsed, None, reuse, all_used)
+    """Render and stage every unit of `todo`, handing each to `take` as it is done: in `jobs` forked processes
+    when more than one and the system forks (see musa/workers.py), the longest by `cost` first; starting from the
+    Markdown `parsed` by earlier builds; taking compressed pieces from the archives they wrote last time when
+    `reuse`. Return the Markdown parser's results the units used (unless `all_used`, only those not in
+    `parsed`: the build keeps those anyway). Raise the first failure, once every unit still in flight is done
+    and handed over (so that whatever it staged can be discarded)."""
+    if jobs <= 1 or len(todo) <= 1 or not workers.can_fork():
+        _start_worker(exporters, parsed, reuse, all_used)
         try:
             for unit in todo:
                 take(*_timed_render(unit))
@@ -431,29 +418,19 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     # texts a family shares once.
     group = (lambda unit: (exporters[unit.target, unit.lang].family(), unit.lang)) if parsed else \
         (lambda unit: unit.course)
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with concurrent.futures.ProcessPoolExecutor(min(jobs, len(todo)), mp_context=context, initializer=_start_worker,
-                                                initargs=(exporters, parsed, os.getpid(), reuse, all_used)) as pool:
-        futures = [pool.submit(_render_batch, batch) for batch in batches(todo, jobs, cost, group)]
-        taken = set()
-        used: dict[str, str] = {}
-        try:
-            for future in concurrent.futures.as_completed(futures):
-                taken.add(future)
-                rendered, parser_results = future.result()
-                used.update(parser_results)
-                for unit, archives, seconds in rendered:
-                    take(unit, archives, seconds)
-                    done += 1
-                    progress(done, total, unit, False)
-        except BaseException:
-            pool.shutdown(wait=True, cancel_futures=True)
-            for future in set(futures) - taken:
-                if future.done() and not future.cancelled() and future.exception() is None:
-                    for finished in future.result()[0]:
-                        take(*finished)
-            raise
+    work = batches(todo, jobs, cost, group)
+    used: dict[str, str] = {}
+
+    def taken(index: int, answer: tuple[list[Done], dict[str, str]]) -> None:
+        nonlocal done
+        rendered, parser_results = answer
+        used.update(parser_results)
+        for unit, archives, seconds in rendered:
+            take(unit, archives, seconds)
+            done += 1
+            progress(done, total, unit, False)
+    workers.run_forked(lambda index: _render_batch(work[index]), len(work), jobs, taken,
+                       lambda: _start_worker(exporters, parsed, reuse, all_used))
     return used
 
 
