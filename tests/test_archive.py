@@ -287,3 +287,14 @@ def test_without_syncfs_each_staged_file_is_flushed_before_any_rename(tmp_path, 
     staged_pieces(tmp_path).commit()
     assert flushed == [[]] * 4  # the two files and the folder's two, none renamed yet
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.zip", "b.zip", "folder"]
+
+
+@pytest.mark.parametrize("durable", [True, False])
+def test_a_file_written_again_takes_its_new_bytes_under_a_new_inode_and_leaves_nothing_beside_it(tmp_path, durable):
+    path, other = tmp_path / "cache.bin", tmp_path / "elsewhere.bin"
+    archive.write_atomic(path, b"first" * 1000, durable=durable)
+    os.link(path, other)  # a second name for the file in place: it keeps what it held
+    archive.write_atomic(path, b"second", durable=durable)
+    assert path.read_bytes() == b"second" and other.read_bytes() == b"first" * 1000
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["cache.bin", "elsewhere.bin"]
+    assert os.stat(path).st_ino != os.stat(other).st_ino
