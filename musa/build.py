@@ -280,7 +280,7 @@ def pid_alive(pid: int) -> bool:
     return True
 
 
-# Worker processes hold the exporters, set once when the pool starts.
+# The exporters of the build under way, set before its units render (forked workers inherit them).
 _EXPORTERS: dict[str, Exporter] = {}
 
 
@@ -288,8 +288,9 @@ _REUSE = [True]  # whether units take compressed pieces from the archives they w
 _ALL_USED = [True]  # whether the build keeps only the Markdown its units use (it renders them all), see markdowncache
 
 
-def _start_worker(exporters: dict[str, Exporter], parsed: dict[str, str], reuse: bool = True,
-                  all_used: bool = True) -> None:
+def _set_up_rendering(exporters: dict[str, Exporter], parsed: dict[str, str], reuse: bool = True,
+                      all_used: bool = True) -> None:
+    """Set what rendering a unit reads besides the unit, in this process (forked workers inherit it)."""
     _EXPORTERS.clear()
     _EXPORTERS.update(exporters)
     _REUSE[0], _ALL_USED[0] = reuse, all_used
@@ -403,7 +404,7 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
     `parsed`: the build keeps those anyway). Raise the first failure, once every unit still in flight is done
     and handed over (so that whatever it staged can be discarded)."""
     if jobs <= 1 or len(todo) <= 1 or not workers.can_fork():
-        _start_worker(exporters, parsed, reuse, all_used)
+        _set_up_rendering(exporters, parsed, reuse, all_used)
         try:
             for unit in todo:
                 take(*_timed_render(unit))
@@ -429,8 +430,12 @@ def render_units(exporters: dict[tuple[str, str], Exporter], todo: list[Unit], j
             take(unit, archives, seconds)
             done += 1
             progress(done, total, unit, False)
-    workers.run_forked(lambda index: _render_batch(work[index]), len(work), jobs, taken,
-                       lambda: _start_worker(exporters, parsed, reuse, all_used))
+    _set_up_rendering(exporters, parsed, reuse, all_used)  # once, here: the workers inherit it
+    try:
+        workers.run_forked(lambda index: _render_batch(work[index]), len(work), jobs, taken)
+    finally:
+        _EXPORTERS.clear()
+        memo.forget_parts()
     return used
 
 

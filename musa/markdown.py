@@ -58,9 +58,10 @@ _used: dict[str, str] = {}
 
 
 def use_parsed(parsed: dict[str, str]) -> None:
-    """Start from these parser results (an earlier build's), forgetting what this process converted so far."""
-    _parsed.clear()
-    _parsed.update(parsed)
+    """Start from these parser results (an earlier build's, only read: taken as they are, not copied),
+    forgetting what this process converted so far."""
+    global _parsed
+    _parsed = parsed
     _used.clear()
     to_html.cache_clear()
 
