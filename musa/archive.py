@@ -292,26 +292,18 @@ def stage(path: Path, data: bytes, durable: bool = True) -> Path:
 
 def write_atomic(path: Path, data: bytes, durable: bool = True) -> None:
     """Write under a temporary name in the same folder, then rename into place. A cache, which its reader checks
-    and which only saves time, is written with `durable=False`: not flushed to disk first, and put in place of
-    the file it replaces once that one is removed (see `write_all`)."""
+    and which only saves time, is written with `durable=False`: not flushed to disk first."""
     write_all({path: data}, durable)
 
 
 def write_all(files: dict[Path, bytes], durable: bool = True) -> None:
     """Stage every file first, then rename each into place: a failure while staging replaces nothing, and a
-    final name only ever holds a complete file.
-
-    Not `durable` (a cache): the file in place is removed first, then the new one renamed to its name. Renaming
-    over a file makes some file systems (ext4) write the new one out there and then (3 ms for a 2.5 MB cache, in
-    the build's time), which a cache does not need; in between the name holds nothing, which its reader takes
-    as no cache."""
+    final name only ever holds a complete file."""
     staged: list[tuple[Path, Path]] = []
     try:
         for path, data in sorted(files.items()):
             staged.append((stage(path, data, durable), path))
         for temporary, path in staged:
-            if not durable:
-                path.unlink(missing_ok=True)
             os.replace(temporary, path)
     finally:
         for temporary, _ in staged:
