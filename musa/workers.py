@@ -164,27 +164,35 @@ class _Parent:
                 self.pending = self.pending[os.write(self.tasks_write, self.pending):]
                 if not self.pending:
                     self.close_tasks()
-                continue
-            chunk = os.read(key.fd, 1 << 20)
-            if not chunk:
-                self.selector.unregister(key.fd)
-                os.close(key.fd)
-                del self.buffers[key.fd]
-                if key.fd not in self.finished:
-                    self.fail(WorkerFailed("a worker process ended before it finished its work (killed?)"))
-                continue
-            buffer = self.buffers[key.fd]
-            buffer += chunk
-            while len(buffer) >= _LENGTH.size:
-                size = _LENGTH.unpack_from(buffer)[0]
-                if len(buffer) < _LENGTH.size + size:
-                    break
-                message = bytes(buffer[_LENGTH.size:_LENGTH.size + size])
-                del buffer[:_LENGTH.size + size]
+            elif key.fd in self.buffers:  # (not the batch pipe, closed meanwhile)
+                self.read(key.fd)
+
+    def read(self, answers: int) -> None:
+        """Take what a child wrote: each whole answer in turn (an error in one does not keep back the others: the
+        batches they stand for are handed over, to be cleaned up)."""
+        chunk = os.read(answers, 1 << 20)
+        if not chunk:
+            self.selector.unregister(answers)
+            os.close(answers)
+            del self.buffers[answers]
+            if answers not in self.finished:
+                self.fail(WorkerFailed("a worker process ended before it finished its work (killed?)"))
+            return
+        buffer = self.buffers[answers]
+        buffer += chunk
+        while len(buffer) >= _LENGTH.size:
+            size = _LENGTH.unpack_from(buffer)[0]
+            if len(buffer) < _LENGTH.size + size:
+                break
+            message = bytes(buffer[_LENGTH.size:_LENGTH.size + size])
+            del buffer[:_LENGTH.size + size]
+            try:
                 if message:
                     self.answer(*pickle.loads(message))
                 else:
-                    self.finished.add(key.fd)
+                    self.finished.add(answers)
+            except BaseException as error:  # noqa: B036 (raised once the batches in flight are in)
+                self.fail(error)
 
     def answer(self, index: int, ok: bool, value) -> None:
         self.left.discard(index)

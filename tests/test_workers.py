@@ -28,7 +28,7 @@ def test_every_batch_is_done_once_by_the_children_and_handed_over_here():
     here = os.getpid()
 
     def work(index):
-        time.sleep(0.01)  # long enough for both children to take batches
+        time.sleep(0.02)  # long enough for both children to take batches
         return index * index, os.getpid()
     got = collect(work, 30, 2)
     assert {index: square for index, (square, _) in got.items()} == {i: i * i for i in range(30)}
@@ -69,6 +69,28 @@ def test_an_error_here_stops_handing_out_batches_and_waits_for_those_in_flight()
     with pytest.raises(KeyboardInterrupt):
         workers.run_forked(lambda index: time.sleep(0.05), 40, 2, take)
     assert 0 in handed and len(handed) < 10
+
+
+def test_every_batch_done_is_handed_over_even_after_an_error_here(tmp_path):
+    """What a batch produced is cleaned up by whoever takes it: after an error here, the batches the children
+    had done still reach `take`, each one."""
+    log = tmp_path / "done"
+
+    def work(index):
+        with open(log, "a") as handle:  # a line is written whole (O_APPEND)
+            handle.write(f"{index}\n")
+        time.sleep(0.005)  # 200 batches take each child about half a second: the error here comes first
+        return index
+    handed: list[int] = []
+
+    def take(index, result):
+        handed.append(index)
+        if len(handed) == 1:
+            raise RuntimeError("take fails once")
+    with pytest.raises(RuntimeError, match="take fails once"):
+        workers.run_forked(work, 200, 2, take)
+    done = sorted(int(line) for line in log.read_text().split())
+    assert sorted(handed) == done and len(done) < 200
 
 
 def test_a_child_killed_mid_batch_is_an_error_not_a_missing_result():
