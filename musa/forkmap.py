@@ -18,6 +18,8 @@ import sys
 import threading
 from typing import Callable, Sequence, TypeVar
 
+from . import workers
+
 T = TypeVar("T")
 R = TypeVar("R")
 
@@ -25,9 +27,10 @@ MIN_WEIGHT = 256 * 1024  # below this (in the units of `weights`: bytes of YAML 
 
 
 def can_fork() -> bool:
-    """Whether forking is safe here: Linux, and no other thread (a child copies only the forking thread, and
-    would find any lock another one held taken forever: preview --serve runs its server beside the load)."""
-    return sys.platform == "linux" and hasattr(os, "fork") and threading.active_count() == 1
+    """Whether forking is safe here: Linux (a system that forks, see `workers.can_fork`), and no other thread (a
+    child copies only the forking thread, and would find any lock another one held taken forever: preview --serve
+    runs its server beside the load)."""
+    return sys.platform == "linux" and workers.can_fork() and threading.active_count() == 1
 
 
 def fork_map(work: Callable[[T], R], items: Sequence[T], weights: Sequence[int],

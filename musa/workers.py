@@ -14,7 +14,7 @@ holds (the model, the exporters): nothing but batch numbers goes to it, and only
   answer finds no reader.
 
 Compared with `concurrent.futures.ProcessPoolExecutor` on "fork", this has no threads and no queues to start,
-and this process does not wait for a child to leave memory before going on (it is reaped at the end).
+and this process does not wait for a child to leave memory before going on (it is reaped at the next call).
 """
 
 from __future__ import annotations
@@ -53,10 +53,9 @@ def can_fork() -> bool:
     return hasattr(os, "fork")
 
 
-def run_forked(work: Callable[[int], R], count: int, jobs: int, take: Callable[[int, R], None],
-               start: Callable[[], None] = lambda: None) -> None:
-    """`take(i, work(i))` for each `i` in `range(count)`, `work` done in `min(jobs, count)` forked children (each
-    running `start()` first), `take` here; see the module's text for what an error does."""
+def run_forked(work: Callable[[int], R], count: int, jobs: int, take: Callable[[int, R], None]) -> None:
+    """`take(i, work(i))` for each `i` in `range(count)`, `work` done in `min(jobs, count)` forked children (which
+    start with what this process holds), `take` here; see the module's text for what an error does."""
     tasks_read, tasks_write = os.pipe()
     answers: dict[int, int] = {}  # the read end of each child's pipe: its process id
     try:
@@ -64,7 +63,7 @@ def run_forked(work: Callable[[int], R], count: int, jobs: int, take: Callable[[
             read, write = os.pipe()
             pid = os.fork()
             if pid == 0:  # the child: never returns into the caller's code
-                _child(work, start, tasks_read, write, [tasks_write, read, *answers])
+                _child(work, tasks_read, write, [tasks_write, read, *answers])
             os.close(write)
             answers[read] = pid
     except BaseException:
@@ -75,12 +74,11 @@ def run_forked(work: Callable[[int], R], count: int, jobs: int, take: Callable[[
     _Parent(tasks_read, tasks_write, answers, count, take).run()
 
 
-def _child(work, start, tasks: int, answer: int, others: list[int]) -> None:
+def _child(work, tasks: int, answer: int, others: list[int]) -> None:
     status = 1
     try:
         for descriptor in others:
             os.close(descriptor)
-        start()
         while True:
             number = _read_exactly(tasks, _NUMBER.size)
             if number is None:  # closed and empty: nothing more to do
