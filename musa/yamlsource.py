@@ -7,9 +7,8 @@ import pickle
 import re
 import sys
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
-
-import yaml
 
 from .errors import Diagnostics, Loc
 
@@ -28,8 +27,6 @@ SCALAR_TAGS = {
     "tag:yaml.org,2002:timestamp",
 }
 MAP_TAG = "tag:yaml.org,2002:map"
-# libyaml's parser when PyYAML has it (same events and marks, several times faster), else the pure one
-COMPOSER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 SEQ_TAG = "tag:yaml.org,2002:seq"
 INT_TAG = "tag:yaml.org,2002:int"
 STR_TAG = "tag:yaml.org,2002:str"
@@ -152,7 +149,14 @@ def too_deep(text: str) -> int | None:
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\ufffe\uffff]")
 
 
-SCALARS = yaml.SafeLoader("")  # only its scalar constructors are used: one for every file (a loader holds cycles)
+@lru_cache(maxsize=None)
+def _pyyaml():
+    """PyYAML, imported when a file is first parsed: a build whose sources are all in its cache (musa/sourcecache.py)
+    parses none, and importing it takes some 20 ms of the command. With it, the composer (libyaml's parser when
+    PyYAML has it: the same events and marks, several times faster; else the pure one) and the loader whose scalar
+    constructors every file uses (one for all: a loader holds cycles)."""
+    import yaml
+    return yaml, getattr(yaml, "CSafeLoader", yaml.SafeLoader), yaml.SafeLoader("")
 
 
 class _Converter:
@@ -163,7 +167,8 @@ class _Converter:
         self.values, self.keys = doc.marks.values, doc.marks.keys
         self.diags = diags
         self.nodes = 0
-        self.constructor = SCALARS
+        yaml, _, self.constructor = _pyyaml()
+        self.scalar, self.mapping, self.sequence = yaml.ScalarNode, yaml.MappingNode, yaml.SequenceNode
 
     def convert(self, node, parts):
         self.nodes += 1
@@ -174,12 +179,12 @@ class _Converter:
             raise _TooDeep((start.line + 1, start.column + 1))
         self.values[parts] = (start.line + 1) * COLUMNS + min(start.column + 1, COLUMNS - 1)  # pack()
         kind, tag = type(node), node.tag
-        if kind is yaml.ScalarNode and tag == STR_TAG:  # most values: the text as written (construct_yaml_str)
+        if kind is self.scalar and tag == STR_TAG:  # most values: the text as written (construct_yaml_str)
             value = node.value
             return self._plain_text(sys.intern(value) if len(value) <= 16 else value, start, parts)
-        if kind is yaml.MappingNode:
+        if kind is self.mapping:
             return self._mapping(node, parts)
-        if kind is yaml.SequenceNode:
+        if kind is self.sequence:
             if tag != SEQ_TAG:
                 return self._bad_tag(node, parts)
             return [self.convert(item, parts + (i,)) for i, item in enumerate(node.value)]
@@ -212,7 +217,7 @@ class _Converter:
             if key_node.tag == "tag:yaml.org,2002:merge":
                 self._error(key_mark, parts, "merge keys ('<<') are not supported; write the keys out")
                 continue
-            if not isinstance(key_node, yaml.ScalarNode):
+            if not isinstance(key_node, self.scalar):
                 self._error(key_mark, parts, "expected a plain key, got a mapping or list as key")
                 continue
             key = sys.intern(key_node.value)  # the same few keys in every file: one string each
@@ -300,8 +305,9 @@ def parse_yaml(text: str, rel: str, diags: Diagnostics) -> Document | None:
         diags.error(Loc(rel, *line_col(text, deep)),
                     f"expected at most {MAX_DEPTH} levels of nesting, got more; close the brackets")
         return None
+    yaml, composer, _ = _pyyaml()
     try:
-        nodes = list(yaml.compose_all(text, Loader=COMPOSER))
+        nodes = list(yaml.compose_all(text, Loader=composer))
     except yaml.reader.ReaderError as exc:
         diags.error(Loc(rel, *line_col(text, exc.position)),
                     f"expected printable text, got the control character U+{exc.character:04X}; remove it")

@@ -53,6 +53,26 @@ def test_a_cached_load_of_the_real_content_is_the_fresh_load(real_copy, tmp_path
         assert digests_fresh.of(a) == digests_cached.of(b)
 
 
+def test_a_load_whose_every_file_is_in_the_cache_does_not_import_pyyaml(real_copy, tmp_path):
+    """The cache spares a rebuild the import of the YAML parser too; a file not in it (edited) brings it in."""
+    cache_file, root = tmp_path / "sources.cache", shutil.copytree(real_copy, tmp_path / "musa")
+    load_twice_with_cache(root, cache_file)
+    script = ("import sys; from pathlib import Path; from musa.project import load; "
+              "from musa.sourcecache import SourceCache; "
+              f"loaded = load(Path({str(root)!r}), SourceCache(Path({str(cache_file)!r}))); "
+              "print(loaded.diagnostics.error_count, 'yaml' in sys.modules)")
+
+    def imports_pyyaml() -> bool:
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, check=True)
+        errors, imported = done.stdout.split()
+        assert errors == "0"
+        return imported == "True"
+    assert not imports_pyyaml()
+    role = sorted((root / "roles").glob("*.yaml"))[0]
+    role.write_text(role.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert imports_pyyaml()
+
+
 @pytest.mark.parametrize("name", CASES)
 def test_a_cached_load_of_a_broken_project_reports_the_same(name, tmp_path):
     project = materialise(name, tmp_path)
