@@ -329,25 +329,30 @@ def stage_tree(folder: Path, files: dict[str, bytes], noted: Reuse | None = None
     Only a plain file with FILE_MODE, linked nowhere else, holding the very bytes is linked; the folder in place is
     never written to. `noted` (the folder's `Reuse` from its unit's note) holds the size, time and inode of each
     file the unit wrote last time, by the key of its name and bytes: such a file is known by them without being
-    read; any other is read and compared. The files written now are noted in it for the next build."""
+    read; any other is read and compared. The files written now are noted in it for the next build. Files are
+    named relative to descriptors of the two folders where the system allows it (a lookup from the folder, not
+    from the root: half the cost of a link or a stat)."""
     folder.parent.mkdir(parents=True, exist_ok=True)
     temporary = folder.with_name(f".{folder.name}.{os.getpid()}.tmp")
     previous = str(folder) if folder.is_dir() and not folder.is_symlink() else None
     noted = noted or Reuse()
     signature = hashlib.sha256()
-    made: set[str] = set()
+    made: set[str] = {""}
+    descriptors: list[int] = []
     try:
+        shutil.rmtree(temporary, ignore_errors=True)  # left by this process's last build, had it been stopped
+        os.mkdir(temporary)
+        old, new = _Names(previous, descriptors), _Names(str(temporary), descriptors)
         for name in sorted(files, key=lambda n: n.split("/")):  # the order a walk of the folder takes them in
-            data, target = files[name], os.path.join(temporary, check_member(name))
-            parent = os.path.dirname(target)
+            data = files[check_member(name)]
+            parent = name.rpartition("/")[0]
             if parent not in made:
-                os.makedirs(parent, exist_ok=True)
+                os.makedirs(os.path.join(temporary, parent), exist_ok=True)
                 made.add(parent)
             key = piece_key(name.encode(), data)
-            found = None if previous is None else _link_if_same(os.path.join(previous, name), target, data,
-                                                                noted.pieces.get(key))
+            found = None if previous is None else _link_if_same(old, new, name, data, noted.pieces.get(key))
             if found is None:
-                with open(target, "wb") as handle:
+                with open(os.path.join(temporary, name), "wb") as handle:
                     os.fchmod(handle.fileno(), FILE_MODE)  # whatever the umask
                     handle.write(data)
                     handle.flush()
@@ -359,31 +364,55 @@ def stage_tree(folder: Path, files: dict[str, bytes], noted: Reuse | None = None
     except BaseException:
         shutil.rmtree(temporary, ignore_errors=True)
         raise
+    finally:
+        for descriptor in descriptors:
+            os.close(descriptor)
     return temporary, signature.hexdigest()
 
 
-def _link_if_same(existing: str, target: str, data: bytes, written: tuple | None = None) -> tuple | None:
-    """Hard-link `existing` as `target` when it is a plain file (not a link, linked nowhere else) with FILE_MODE
-    holding exactly `data`: known without reading it when its size, time and inode are those `written` noted as
-    the build wrote it, else read and compared. Return its size, time and inode; None, linking nothing,
-    otherwise (absent, different, replaced meanwhile, or on a file system without hard links)."""
+_BY_DESCRIPTOR = {os.open, os.stat, os.link, os.unlink} <= os.supports_dir_fd
+
+
+class _Names:
+    """The files of one folder, named for os calls: relative to a descriptor of the folder (`fd`) where the system
+    allows it, else by their whole path."""
+
+    def __init__(self, folder: str | None, descriptors: list[int]):
+        self.folder, self.fd = folder, None
+        if folder is not None and _BY_DESCRIPTOR:
+            self.fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+            descriptors.append(self.fd)
+
+    def __call__(self, name: str) -> str:
+        return name if self.fd is not None else os.path.join(self.folder, name)
+
+
+def _link_if_same(old: _Names, new: _Names, name: str, data: bytes, written: tuple | None = None) -> tuple | None:
+    """Hard-link the file `name` of the folder in place (`old`) into the staged one (`new`) when it is a plain file
+    (not a link, linked nowhere else) with FILE_MODE holding exactly `data`: known without reading it when its
+    size, time and inode are those `written` noted as the build wrote it, else read and compared. The link is
+    made first and what it names is checked, so the file checked is the file linked. Return its size, time and
+    inode; None, leaving no link, otherwise (absent, different, or on a file system without hard links)."""
+    target = new(name)
     try:
-        st = os.lstat(existing)
-        if (not stat.S_ISREG(st.st_mode) or stat.S_IMODE(st.st_mode) != FILE_MODE or st.st_nlink != 1
-                or st.st_size != len(data)):
-            return None
-        found = (st.st_size, st.st_mtime_ns, st.st_ino)
-        if found != written:
-            with open(os.open(existing, os.O_RDONLY | os.O_NOFOLLOW), "rb") as handle:
-                if os.fstat(handle.fileno()).st_ino != st.st_ino or handle.read(len(data) + 1) != data:
-                    return None
-        os.link(existing, target, follow_symlinks=False)
-        if os.lstat(target).st_ino != st.st_ino:  # replaced between the check and the link
-            os.unlink(target)
-            return None
+        os.link(old(name), target, src_dir_fd=old.fd, dst_dir_fd=new.fd, follow_symlinks=False)
     except OSError:
         return None
-    return found
+    try:
+        st = os.stat(target, dir_fd=new.fd, follow_symlinks=False)
+        found = (st.st_size, st.st_mtime_ns, st.st_ino)
+        if (stat.S_ISREG(st.st_mode) and stat.S_IMODE(st.st_mode) == FILE_MODE and st.st_nlink == 2
+                and st.st_size == len(data) and (found == written or _holds(new, target, data))):
+            return found
+    except OSError:
+        pass
+    os.unlink(target, dir_fd=new.fd)
+    return None
+
+
+def _holds(folder: _Names, name: str, data: bytes) -> bool:
+    with open(os.open(name, os.O_RDONLY | os.O_NOFOLLOW, dir_fd=folder.fd), "rb") as handle:
+        return handle.read(len(data) + 1) == data
 
 
 def swap_tree(temporary: Path, folder: Path) -> Path | None:

@@ -88,7 +88,13 @@ def staged_folder(tmp_path, files):
     return folder
 
 
-def test_a_restaged_folder_links_only_the_files_whose_bytes_are_unchanged(tmp_path):
+@pytest.fixture(params=[True, False], ids=["by descriptor", "by path"])
+def names_by(request, monkeypatch):
+    """Stage folders naming files relative to a descriptor of their folder, and as where the system has none."""
+    monkeypatch.setattr(archive, "_BY_DESCRIPTOR", request.param and archive._BY_DESCRIPTOR)
+
+
+def test_a_restaged_folder_links_only_the_files_whose_bytes_are_unchanged(tmp_path, names_by):
     folder = staged_folder(tmp_path, {"a/same.xml": b"<same/>", "a/edited.xml": b"<old/>", "gone.txt": b"x"})
     before = {name: (folder / name).stat().st_ino for name in ("a/same.xml", "a/edited.xml")}
     temporary, _ = archive.stage_tree(folder, {"a/same.xml": b"<same/>", "a/edited.xml": b"<new/>", "new.txt": b"y"})
@@ -115,7 +121,7 @@ def test_a_folder_that_cannot_take_its_place_leaves_the_one_in_place(tmp_path):
     assert (folder / "kept.xml").read_bytes() == b"<kept/>"
 
 
-def test_a_file_that_is_not_exactly_what_was_written_is_never_linked(tmp_path):
+def test_a_file_that_is_not_exactly_what_was_written_is_never_linked(tmp_path, names_by):
     folder = staged_folder(tmp_path, {n: b"data" for n in ("mode", "link", "shared", "bytes")})
     (folder / "mode").chmod(0o600)
     elsewhere = tmp_path / "elsewhere"
@@ -124,11 +130,13 @@ def test_a_file_that_is_not_exactly_what_was_written_is_never_linked(tmp_path):
     (folder / "link").symlink_to(elsewhere)
     (tmp_path / "second-name").hardlink_to(folder / "shared")
     (folder / "bytes").write_bytes(b"DATA")
+    in_place = {p.name: (p.read_bytes(), os.lstat(p).st_nlink) for p in folder.iterdir()}
     temporary, _ = archive.stage_tree(folder, {n: b"data" for n in ("mode", "link", "shared", "bytes")})
     for name in ("mode", "link", "shared", "bytes"):
         staged = temporary / name
         assert not staged.is_symlink() and staged.stat().st_nlink == 1, name
         assert staged.read_bytes() == b"data" and staged.stat().st_mode & 0o777 == 0o644, name
+    assert {p.name: (p.read_bytes(), os.lstat(p).st_nlink) for p in folder.iterdir()} == in_place  # untouched
 
 
 def test_a_staged_folder_comes_with_the_signature_a_walk_of_it_takes(tmp_path):
@@ -140,7 +148,7 @@ def test_a_staged_folder_comes_with_the_signature_a_walk_of_it_takes(tmp_path):
     assert signature == stat_signature(folder)  # renaming keeps each file's size, time and inode
 
 
-def test_a_noted_file_is_linked_unread_and_any_other_only_when_its_bytes_match(tmp_path, monkeypatch):
+def test_a_noted_file_is_linked_unread_and_any_other_only_when_its_bytes_match(tmp_path, monkeypatch, names_by):
     folder = tmp_path / "out" / "course"
     files = {"same.xml": b"<same/>", "rewritten.xml": b"<same/>", "edited.xml": b"<old/>"}
     first = archive.Reuse()
@@ -163,7 +171,7 @@ def test_a_noted_file_is_linked_unread_and_any_other_only_when_its_bytes_match(t
     temporary, signature = archive.stage_tree(folder, {**files, "edited.xml": b"<new/>"},
                                               archive.Reuse(folder, "", noted))
     monkeypatch.undo()
-    assert sorted(opened) == ["edited.xml", "rewritten.xml"]  # the noted file is linked unread
+    assert sorted(name for name in opened if name in files) == ["edited.xml", "rewritten.xml"]  # noted: unread
     assert (temporary / "same.xml").stat().st_ino == inodes["same.xml"]
     assert (temporary / "rewritten.xml").stat().st_ino == (folder / "rewritten.xml").stat().st_ino
     assert (temporary / "edited.xml").read_bytes() == b"<new/>"  # its bytes are not those noted: written
