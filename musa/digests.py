@@ -48,8 +48,8 @@ def installed_versions(names: tuple[str, ...]) -> dict[str, str | None]:
     """The version of each installed distribution of `names` (None when absent), as `importlib.metadata.version`
     finds it, read here from the first `*.dist-info` folder of that name on `sys.path`: importing
     importlib.metadata takes some 20 ms, a twentieth of a rebuild command. Through importlib.metadata itself
-    whenever the two could differ: another finder that knows distributions, an `.egg-info` or `.egg` first, a
-    METADATA without a version."""
+    whenever the two could differ: another finder that knows distributions, a zip on the path, an `.egg-info` or
+    `.egg` first, a METADATA without a version."""
     from importlib.machinery import PathFinder
     if any(finder is not PathFinder and hasattr(finder, "find_distributions") for finder in sys.meta_path):
         return {name: _metadata_lookup(name) for name in names}
